@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.sim_fault_fault import SimFaultFault, check_sim_fault_fault
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SimFault")
+
+
+@_attrs_define
+class SimFault:
+    fault: SimFaultFault
+    device_code: int | None | Unset = UNSET
+    """ scan_error: the device code reported (default -1) """
+    device_message: None | str | Unset = UNSET
+    """ scan_error: the device message reported """
+    after_lines: int | None | Unset = UNSET
+    """ scan_error, vacuum_loss: fail after this many lines (default 0) """
+    factor: float | None | Unset = UNSET
+    """ slow: duration multiplier (default 10) """
+    count: int | None | Unset = UNSET
+    """ how many commands the fault affects (default 1) """
+
+    def to_dict(self) -> dict[str, Any]:
+        fault: str = self.fault
+
+        device_code: int | None | Unset
+        if isinstance(self.device_code, Unset):
+            device_code = UNSET
+        else:
+            device_code = self.device_code
+
+        device_message: None | str | Unset
+        if isinstance(self.device_message, Unset):
+            device_message = UNSET
+        else:
+            device_message = self.device_message
+
+        after_lines: int | None | Unset
+        if isinstance(self.after_lines, Unset):
+            after_lines = UNSET
+        else:
+            after_lines = self.after_lines
+
+        factor: float | None | Unset
+        if isinstance(self.factor, Unset):
+            factor = UNSET
+        else:
+            factor = self.factor
+
+        count: int | None | Unset
+        if isinstance(self.count, Unset):
+            count = UNSET
+        else:
+            count = self.count
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "fault": fault,
+            }
+        )
+        if device_code is not UNSET:
+            field_dict["device_code"] = device_code
+        if device_message is not UNSET:
+            field_dict["device_message"] = device_message
+        if after_lines is not UNSET:
+            field_dict["after_lines"] = after_lines
+        if factor is not UNSET:
+            field_dict["factor"] = factor
+        if count is not UNSET:
+            field_dict["count"] = count
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        fault = check_sim_fault_fault(d.pop("fault"))
+
+        def _parse_device_code(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        device_code = _parse_device_code(d.pop("device_code", UNSET))
+
+        def _parse_device_message(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        device_message = _parse_device_message(d.pop("device_message", UNSET))
+
+        def _parse_after_lines(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        after_lines = _parse_after_lines(d.pop("after_lines", UNSET))
+
+        def _parse_factor(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        factor = _parse_factor(d.pop("factor", UNSET))
+
+        def _parse_count(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        count = _parse_count(d.pop("count", UNSET))
+
+        sim_fault = cls(
+            fault=fault,
+            device_code=device_code,
+            device_message=device_message,
+            after_lines=after_lines,
+            factor=factor,
+            count=count,
+        )
+
+        return sim_fault

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SimReload")
+
+
+@_attrs_define
+class SimReload:
+    """a remount relative to the first load; null or absent = random from the seed"""
+
+    shift_x_um: float | None | Unset = UNSET
+    shift_y_um: float | None | Unset = UNSET
+    rotation_deg: float | None | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        shift_x_um: float | None | Unset
+        if isinstance(self.shift_x_um, Unset):
+            shift_x_um = UNSET
+        else:
+            shift_x_um = self.shift_x_um
+
+        shift_y_um: float | None | Unset
+        if isinstance(self.shift_y_um, Unset):
+            shift_y_um = UNSET
+        else:
+            shift_y_um = self.shift_y_um
+
+        rotation_deg: float | None | Unset
+        if isinstance(self.rotation_deg, Unset):
+            rotation_deg = UNSET
+        else:
+            rotation_deg = self.rotation_deg
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if shift_x_um is not UNSET:
+            field_dict["shift_x_um"] = shift_x_um
+        if shift_y_um is not UNSET:
+            field_dict["shift_y_um"] = shift_y_um
+        if rotation_deg is not UNSET:
+            field_dict["rotation_deg"] = rotation_deg
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+
+        def _parse_shift_x_um(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        shift_x_um = _parse_shift_x_um(d.pop("shift_x_um", UNSET))
+
+        def _parse_shift_y_um(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        shift_y_um = _parse_shift_y_um(d.pop("shift_y_um", UNSET))
+
+        def _parse_rotation_deg(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        rotation_deg = _parse_rotation_deg(d.pop("rotation_deg", UNSET))
+
+        sim_reload = cls(
+            shift_x_um=shift_x_um,
+            shift_y_um=shift_y_um,
+            rotation_deg=rotation_deg,
+        )
+
+        return sim_reload

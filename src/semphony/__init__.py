@@ -1,0 +1,1 @@
+"""semphony: script a scanning electron microscope safely."""

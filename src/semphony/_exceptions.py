@@ -1,0 +1,593 @@
+"""Every error the semphony SDK raises, in one tree.
+
+```
+SemphonyError                      base of everything semphony raises on purpose
+├── SemphonyApiError               the control server could not do what was asked (seed name)
+│   ├── APIConnectionError         the server could not be reached
+│   │   └── APITimeoutError        the server did not answer in time
+│   ├── InvalidResponseError       the answer was not what the contract promises (HTML, a redirect)
+│   ├── IncompatibleServerError    the server speaks an API version this client does not
+│   ├── DeviceError                the instrument reported a failure (device_code, device_message)
+│   ├── OperationFailedError       a long operation (scan, move, pump, vent) ended failed
+│   │   └── OperationCancelledError   ... or ended cancelled
+│   └── APIStatusError             any other non-2xx answer
+│       ├── BadRequestError            400
+│       ├── AuthenticationError        401
+│       ├── PermissionDeniedError      403
+│       ├── NotFoundError              404
+│       ├── ConflictError              409 (interlocks, busy, lease held)
+│       ├── PayloadTooLargeError       413
+│       ├── UnprocessableEntityError   422 (out of range, invalid field)
+│       ├── RateLimitError             429
+│       └── InternalServerError        ≥ 500 (without a device code)
+└── SemphonyGuardrailException     a client-side guardrail refused a command; nothing was sent
+```
+
+`SemphonyGuardrailException` is deliberately not a `SemphonyApiError`: the seed's
+`except SemphonyApiError: ... except SemphonyGuardrailException: ...` relies on it.
+
+`error_from_response` is the one place an HTTP status and problem document become an exception;
+`error_from_operation` does the same for a long operation that ended without success. Messages
+never contain credentials: URLs lose their query string and user info, and anything that looks like
+a bearer token or a `token=` pair is redacted.
+"""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DeviceError",
+    "IncompatibleServerError",
+    "InternalServerError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "OperationCancelledError",
+    "OperationFailedError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SemphonyApiError",
+    "SemphonyError",
+    "SemphonyGuardrailException",
+    "UnprocessableEntityError",
+    "error_from_operation",
+    "error_from_response",
+]
+
+# Credentials that a server, a proxy or a URL might echo back; never let them into a message.
+# A scheme followed by a word of 8+ token characters ("Bearer abc…"), and `name=value` or JSON
+# `"name": "value"` pairs; short words are spared so "missing bearer token" stays readable.
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(
+        r"(?i)\b(token|access_token|api_key|apikey|password|secret)"
+        r"(\s*=\s*|\"\s*:\s*\"?)[^\s&,;\"']+"
+    ),
+)
+
+
+def _redact(text: str) -> str:
+    """Text with anything that looks like a credential replaced by `***`."""
+    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} ***", text)
+    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """The URL without user info, query string or fragment (where tokens hide)."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return _redact(url.split("?", 1)[0])
+    netloc = f"{host}{port}"
+    return _redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+
+
+def _where(method: str | None, url: str | None) -> str:
+    """`POST /v1/...`, or whichever part is known, for messages."""
+    path: str | None = None
+    if url is not None:
+        safe = _safe_url(url) or ""
+        parts = urlsplit(safe)
+        path = parts.path or safe
+    return " ".join(p for p in (method.upper() if method else None, path) if p)
+
+
+def _text(problem: Mapping[str, Any] | None, key: str) -> str | None:
+    """A non-empty string field of the problem document, else None."""
+    if problem is None:
+        return None
+    value = problem.get(key)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _status_phrase(status_code: int) -> str:
+    try:
+        return http.HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+class SemphonyError(Exception):
+    """Base of every error semphony raises on purpose."""
+
+
+class SemphonyApiError(SemphonyError):
+    """The control server could not do what was asked: unreachable, timed out, non-2xx, not JSON,
+    or a device failure.
+
+    Attributes: `status_code` (HTTP status, None when there was no answer), `problem` (the parsed
+    RFC 9457 problem document, if any), `request_id`, `reason` (the problem's machine-readable
+    reason, e.g. `interlock.vacuum_required`), `method` and `url` (without query string).
+    """
+
+    status_code: int | None
+    problem: dict[str, Any] | None
+    request_id: str | None
+    method: str | None
+    url: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        problem: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.message = _redact(message)
+        super().__init__(self.message)
+        self.status_code = status_code
+        self.problem = dict(problem) if isinstance(problem, Mapping) else None
+        self.request_id = (
+            request_id if request_id is not None else _text(self.problem, "request_id")
+        )
+        self.method = method.upper() if method else None
+        self.url = _safe_url(url)
+
+    @property
+    def reason(self) -> str | None:
+        """The problem document's machine-readable reason (e.g. `lease.held`), if any."""
+        return _text(self.problem, "reason")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class APIConnectionError(SemphonyApiError):
+    """The control server could not be reached (refused, reset, DNS, TLS)."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        cause: str | None = None,
+    ) -> None:
+        if message is None:
+            where = _where(method, url)
+            target = "the control server"
+            if url is not None:
+                parts = urlsplit(_safe_url(url) or "")
+                target += f" at {parts.scheme}://{parts.netloc}" if parts.netloc else ""
+            message = f"Could not reach {target}" + (f" ({where})" if where else "")
+            if cause:
+                message += f": {cause}"
+        super().__init__(message, method=method, url=url)
+
+
+class APITimeoutError(APIConnectionError):
+    """The control server did not answer within the timeout."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        if message is None:
+            where = _where(method, url) or "request"
+            after = f" after {timeout_s:g} s" if timeout_s is not None else ""
+            message = f"Timed out{after} waiting for the control server on {where}"
+        super().__init__(message, method=method, url=url)
+        self.timeout_s = timeout_s
+
+
+class InvalidResponseError(SemphonyApiError):
+    """The server answered, but not as the contract promises: HTML or another non-JSON body where
+    JSON was expected (often a login page), a redirect (never followed), or a body missing fields.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int | None = None,
+        content_type: str | None = None,
+        location: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.content_type = content_type
+        self.location = _safe_url(location)
+        if message is None:
+            where = _where(method, url) or "request"
+            status = f"{status_code} {_status_phrase(status_code)}" if status_code else "answer"
+            if location is not None:
+                message = (
+                    f"{status} on {where} redirects to {self.location} (redirects are not followed;"
+                    " is a login proxy in front of the control server?)"
+                )
+            else:
+                kind = content_type or "no content type"
+                message = (
+                    f"{status} on {where} is not JSON (content type: {kind}); is the base URL "
+                    "the control server's, and not a login page or proxy?"
+                )
+        super().__init__(
+            message, status_code=status_code, method=method, url=url, request_id=request_id
+        )
+
+
+class IncompatibleServerError(SemphonyApiError):
+    """The server speaks an API version this client cannot use."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        server_api_version: str | None,
+        client_api_version: str,
+        url: str | None = None,
+    ) -> None:
+        self.server_api_version = server_api_version
+        self.client_api_version = client_api_version
+        if message is None:
+            at = f" at {_safe_url(url)}" if url else ""
+            server = server_api_version or "an unknown API version"
+            message = (
+                f"The control server{at} speaks API {server}, but this semphony client needs "
+                f"API {client_api_version}; upgrade the older of the two"
+            )
+        super().__init__(message, url=url)
+
+
+def _problem_detail(problem: Mapping[str, Any] | None, request_id: str | None) -> str:
+    """`Beam needs vacuum (interlock.vacuum_required) [request r1]`, or "" with nothing to say."""
+    detail = _text(problem, "detail") or _text(problem, "title")
+    device_code = _text(problem, "device_code")
+    if device_code is not None:
+        device_message = _text(problem, "device_message") or "no message"
+        device = f"device error {device_code}: {device_message}"
+        detail = f"{detail}; {device}" if detail and detail != device_message else device
+    holder = _text(problem, "lease_holder")
+    if holder is not None:
+        detail = f"{detail or 'lease held'} (held by {holder})"
+    errors = problem.get("errors") if problem is not None else None
+    if isinstance(errors, list):
+        fields = "; ".join(
+            f"{e.get('field', '?')}: {e.get('message') or e.get('rule') or '?'}"
+            for e in errors
+            if isinstance(e, Mapping)
+        )
+        if fields:
+            detail = f"{detail}: {fields}" if detail else fields
+    parts = [detail] if detail else []
+    reason = _text(problem, "reason")
+    if reason is not None:
+        parts.append(f"({reason})")
+    rid = request_id if request_id is not None else _text(problem, "request_id")
+    if rid is not None:
+        parts.append(f"[request {rid}]")
+    return " ".join(parts)
+
+
+def _problem_message(
+    status_code: int | None,
+    problem: Mapping[str, Any] | None,
+    method: str | None,
+    url: str | None,
+    request_id: str | None,
+) -> str:
+    """`409 Conflict on POST /v1/...: Beam needs vacuum (interlock.vacuum_required)`."""
+    head = f"{status_code} {_status_phrase(status_code)}" if status_code is not None else "Error"
+    where = _where(method, url)
+    if where:
+        head += f" on {where}"
+    detail = _problem_detail(problem, request_id)
+    return f"{head}: {detail}" if detail else head
+
+
+class APIStatusError(SemphonyApiError):
+    """The server answered with a non-2xx status that no more specific class covers."""
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int,
+        problem: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        if message is None:
+            message = _problem_message(status_code, problem, method, url, request_id)
+        super().__init__(
+            message,
+            status_code=status_code,
+            problem=problem,
+            request_id=request_id,
+            method=method,
+            url=url,
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed."""
+
+    status_code: Literal[400]
+
+
+class AuthenticationError(APIStatusError):
+    """401: no token, or a token the server does not accept."""
+
+    status_code: Literal[401]
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token is valid but its role may not do this (e.g. a viewer sending a command)."""
+
+    status_code: Literal[403]
+
+
+class NotFoundError(APIStatusError):
+    """404: no such run, session, operation, artifact or ROI."""
+
+    status_code: Literal[404]
+
+
+class ConflictError(APIStatusError):
+    """409: the instrument's state forbids it now (interlock, busy, lease held or expired)."""
+
+    status_code: Literal[409]
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request body is larger than the server accepts."""
+
+    status_code: Literal[413]
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: a value is outside what the device can do, or fails validation (`problem["errors"]`)."""
+
+    status_code: Literal[422]
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; retried with backoff before it reaches you."""
+
+    status_code: Literal[429]
+
+
+class InternalServerError(APIStatusError):
+    """≥ 500 without a device code: the control server itself failed."""
+
+
+class DeviceError(SemphonyApiError):
+    """The instrument reported a failure (e.g. a SharkSEM ScScanXY return value), either as a 502
+    problem or as the problem of a failed operation; `device_code` and `device_message` say which.
+
+    It is not an `APIStatusError`: the server did its job and relayed the device's answer.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        device_code: str | None,
+        device_message: str | None,
+        status_code: int | None = None,
+        problem: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        operation_id: str | None = None,
+        operation_kind: str | None = None,
+    ) -> None:
+        self.device_code = device_code
+        self.device_message = device_message
+        self.operation_id = operation_id
+        self.operation_kind = operation_kind
+        if message is None:
+            if operation_id is not None:
+                message = _operation_message(operation_id, operation_kind, "failed", problem)
+            else:
+                message = _problem_message(status_code, problem, method, url, request_id)
+        super().__init__(
+            message,
+            status_code=status_code,
+            problem=problem,
+            request_id=request_id,
+            method=method,
+            url=url,
+        )
+
+    @classmethod
+    def from_problem(
+        cls,
+        problem: Mapping[str, Any],
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        operation_id: str | None = None,
+        operation_kind: str | None = None,
+    ) -> DeviceError:
+        """The device error a problem document (a 502's, or a failed operation's) describes."""
+        status = status_code
+        if status is None and isinstance(problem.get("status"), int):
+            status = problem["status"]
+        return cls(
+            device_code=_text(problem, "device_code"),
+            device_message=_text(problem, "device_message"),
+            status_code=status,
+            problem=problem,
+            request_id=request_id,
+            method=method,
+            url=url,
+            operation_id=operation_id,
+            operation_kind=operation_kind,
+        )
+
+
+def _operation_message(
+    operation_id: str, kind: str | None, outcome: str, problem: Mapping[str, Any] | None
+) -> str:
+    """`Operation op_1 (acquisition) failed: device error 12: ScScanXY failed (device.error)`."""
+    what = f"Operation {operation_id}" + (f" ({kind})" if kind else "")
+    detail = _problem_detail(problem, None)
+    return f"{what} {outcome}" + (f": {detail}" if detail else "")
+
+
+class OperationFailedError(SemphonyApiError):
+    """A long operation (scan, move, pump, vent) ended `failed` for a reason other than the device
+    (for that, `DeviceError`); `problem` says why.
+    """
+
+    _outcome = "failed"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        operation_id: str,
+        operation_kind: str | None = None,
+        problem: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.operation_id = operation_id
+        self.operation_kind = operation_kind
+        if message is None:
+            message = _operation_message(operation_id, operation_kind, self._outcome, problem)
+        status = problem.get("status") if isinstance(problem, Mapping) else None
+        super().__init__(
+            message,
+            status_code=status if isinstance(status, int) else None,
+            problem=problem,
+            request_id=request_id,
+        )
+
+
+class OperationCancelledError(OperationFailedError):
+    """A long operation ended `cancelled` (by this client, another one, or the server)."""
+
+    _outcome = "was cancelled"
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_from_response(
+    status_code: int,
+    problem: Mapping[str, Any] | None,
+    *,
+    method: str | None,
+    url: str | None,
+    request_id: str | None,
+) -> SemphonyApiError:
+    """The most specific exception for a non-2xx answer and its parsed problem document (or None).
+
+    A problem with a `device_code` is a `DeviceError` whatever its status; otherwise the status
+    picks the class (`InternalServerError` for every status ≥ 500, `APIStatusError` for the rest).
+    """
+    doc = problem if isinstance(problem, Mapping) else None
+    if doc is not None and _text(doc, "device_code") is not None:
+        return DeviceError.from_problem(
+            doc, status_code=status_code, request_id=request_id, method=method, url=url
+        )
+    cls: type[APIStatusError] = _STATUS_CLASSES.get(status_code, APIStatusError)
+    if status_code >= 500:
+        cls = InternalServerError
+    return cls(status_code=status_code, problem=doc, request_id=request_id, method=method, url=url)
+
+
+def error_from_operation(
+    operation_id: str,
+    *,
+    status: str,
+    kind: str | None = None,
+    problem: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> SemphonyApiError:
+    """The exception for a long operation that ended `failed` or `cancelled`.
+
+    `OperationCancelledError` when cancelled, `DeviceError` when its problem carries a
+    `device_code`, else `OperationFailedError`.
+    """
+    doc = problem if isinstance(problem, Mapping) else None
+    if status == "cancelled":
+        return OperationCancelledError(
+            operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
+        )
+    if doc is not None and _text(doc, "device_code") is not None:
+        return DeviceError.from_problem(
+            doc, request_id=request_id, operation_id=operation_id, operation_kind=kind
+        )
+    return OperationFailedError(
+        operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
+    )
+
+
+class SemphonyGuardrailException(SemphonyError):  # noqa: N818 (the seed's name)
+    """A guardrail refused a command before anything was sent to the server.
+
+    `guardrail_type` names the rule (e.g. `stage_relative.x_pct`); `details` holds at least
+    `requested`, `limit`, `current` and `unit`.
+    """
+
+    def __init__(
+        self, message: str, *, guardrail_type: str, details: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.guardrail_type = guardrail_type
+        self.details: dict[str, Any] = dict(details or {})
+
+    def __str__(self) -> str:
+        return self.message
