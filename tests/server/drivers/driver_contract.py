@@ -1,0 +1,263 @@
+"""The shared driver test suite: subclass `DriverContract` and provide a `make_driver` fixture.
+
+Every driver (the simulator now, the tescan driver against its wire emulator later) must refuse
+what the interlocks and ranges forbid, change nothing when it refuses, and resolve acquisition
+requests the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from semphony.server.drivers import (
+    Cancelled,
+    Driver,
+    InterlockError,
+    OpticsSettings,
+    RangeError,
+    ScanRequest,
+    StageTarget,
+)
+
+MakeDriver = Callable[[], Driver]
+
+
+def _pumped(driver: Driver, beam: bool) -> Driver:
+    driver.pump()
+    if beam:
+        driver.set_beam(True)
+    return driver
+
+
+class DriverContract:
+    """Tests every driver must pass; the subclass supplies `make_driver` (a fresh, vented one)."""
+
+    @pytest.fixture
+    def make_driver(self) -> MakeDriver:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @pytest.fixture
+    def ready(self, make_driver: MakeDriver) -> Driver:
+        """Pumped with the beam on."""
+        return _pumped(make_driver(), beam=True)
+
+    # ---- interlocks
+
+    def test_beam_on_without_vacuum_is_refused_and_changes_nothing(
+        self, make_driver: MakeDriver
+    ) -> None:
+        driver = make_driver()
+        before = driver.state()
+        with pytest.raises(InterlockError) as err:
+            driver.set_beam(True)
+        assert err.value.reason == "interlock.vacuum_required"
+        assert driver.state() == before
+
+    def test_vent_with_beam_on_is_refused_and_changes_nothing(self, ready: Driver) -> None:
+        before = ready.state()
+        with pytest.raises(InterlockError) as err:
+            ready.vent()
+        assert err.value.reason == "interlock.beam_must_be_off"
+        assert ready.state() == before
+
+    def test_scan_with_beam_off_is_refused_and_changes_nothing(
+        self, make_driver: MakeDriver
+    ) -> None:
+        driver = _pumped(make_driver(), beam=False)
+        before = driver.state()
+        with pytest.raises(InterlockError) as err:
+            driver.acquire(ScanRequest(fov_um=50, resolution=(64, 64)))
+        assert err.value.reason == "interlock.beam_required"
+        assert driver.state() == before
+
+    def test_pump_then_beam_then_vent_after_beam_off_works(self, make_driver: MakeDriver) -> None:
+        driver = make_driver()
+        assert driver.pump() == "pumped"
+        assert driver.set_beam(True).beam_on
+        driver.set_beam(False)
+        assert driver.vent() == "vented"
+
+    # ---- stage ranges
+
+    @pytest.mark.parametrize(
+        "target",
+        [
+            StageTarget(x_mm=50.001),
+            StageTarget(y_mm=-50.5),
+            StageTarget(z_mm=-0.1),
+            StageTarget(r_deg=180.5),
+            StageTarget(t_deg=-10.5),
+            StageTarget(t_deg=71.0),
+        ],
+    )
+    def test_move_outside_travel_is_refused_and_changes_nothing(
+        self, ready: Driver, target: StageTarget
+    ) -> None:
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.move_stage(target)
+        assert err.value.reason == "range.stage_travel"
+        assert err.value.field in err.value.detail
+        assert ready.state() == before
+
+    def test_relative_move_past_travel_is_refused(self, ready: Driver) -> None:
+        limit = ready.device_info().limits.x_mm[1]
+        ready.move_stage(StageTarget(x_mm=limit - 1.0))
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.move_stage(StageTarget(x_mm=2.0, relative=True))
+        assert err.value.reason == "range.stage_travel"
+        assert ready.state() == before
+
+    def test_move_above_the_pole_piece_clearance_at_high_tilt_is_refused(
+        self, ready: Driver
+    ) -> None:
+        limits = ready.device_info().limits
+        z_max = limits.z_max_mm(limits.t_deg[1])
+        assert z_max < limits.z_mm[1], "the clearance rule must bite at the highest tilt"
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.move_stage(StageTarget(z_mm=z_max + 0.5, t_deg=limits.t_deg[1]))
+        assert err.value.reason == "range.stage_clearance"
+        assert err.value.field == "z_mm"
+        assert ready.state() == before
+
+    def test_move_to_a_legal_pose_reports_the_target_as_readback(self, ready: Driver) -> None:
+        pose = ready.move_stage(StageTarget(x_mm=1.25, y_mm=-0.5, r_deg=10.0))
+        assert (pose.x_mm, pose.y_mm, pose.r_deg) == pytest.approx((1.25, -0.5, 10.0))
+        assert ready.state().stage == pose
+
+    def test_a_non_finite_target_is_refused(self, ready: Driver) -> None:
+        with pytest.raises(RangeError):
+            ready.move_stage(StageTarget(x_mm=math.nan))
+
+    def test_a_move_cancelled_before_it_starts_raises_cancelled(self, ready: Driver) -> None:
+        cancel = threading.Event()
+        cancel.set()
+        with pytest.raises(Cancelled):
+            ready.move_stage(StageTarget(x_mm=3.0), cancel=cancel)
+        # The driver is free again afterwards.
+        ready.move_stage(StageTarget(x_mm=0.5))
+
+    # ---- optics and acquisition ranges
+
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            OpticsSettings(fov_um=0.0),
+            OpticsSettings(fov_um=1e9),
+            OpticsSettings(working_distance_mm=-1.0),
+            OpticsSettings(scan_rotation_deg=400.0),
+            OpticsSettings(beam_shift_x_um=1000.0),
+            OpticsSettings(beam_shift_y_um=-1000.0),
+            OpticsSettings(hv_kv=1000.0),
+            OpticsSettings(beam_current_na=-1.0),
+            OpticsSettings(fov_um=math.inf),
+        ],
+    )
+    def test_optics_outside_the_limits_are_refused_and_change_nothing(
+        self, ready: Driver, settings: OpticsSettings
+    ) -> None:
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.set_optics(settings)
+        assert err.value.reason == "range.optics"
+        assert ready.state() == before
+
+    @pytest.mark.parametrize(
+        ("request_", "field"),
+        [
+            (ScanRequest(fov_um=-5.0), "fov_um"),
+            (ScanRequest(resolution=(0, 64)), "resolution"),
+            (ScanRequest(resolution=(10**7, 64)), "resolution"),
+            (ScanRequest(dwell_time_us=1e6), "dwell_time_us"),
+            (ScanRequest(dwell_time_us=1e-6), "dwell_time_us"),
+            (ScanRequest(scan_speed_index=999), "scan_speed_index"),
+            (ScanRequest(bit_depth=12), "bit_depth"),
+            (ScanRequest(mode="XRAY"), "mode"),
+            (ScanRequest(mode="SE", detector_mode="BSE"), "detector_mode"),
+            (ScanRequest(detector_channel=99), "detector_channel"),
+            (ScanRequest(working_distance_mm=1e5), "working_distance_mm"),
+        ],
+    )
+    def test_acquisition_values_beyond_the_device_are_refused_and_change_nothing(
+        self, ready: Driver, request_: ScanRequest, field: str
+    ) -> None:
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.acquire(request_)
+        assert err.value.reason == "range.acquisition"
+        assert err.value.field == field
+        assert ready.state() == before
+
+    def test_a_dwell_between_steps_snaps_to_the_nearest_step_and_is_echoed(
+        self, ready: Driver
+    ) -> None:
+        speeds = ready.device_info().scan_speeds_us
+        wanted = speeds[3] * 1.1
+        plan = ready.check_acquire(ScanRequest(dwell_time_us=wanted))
+        nearest = min(speeds, key=lambda s: abs(s - wanted))
+        assert plan.dwell_time_us == nearest
+        assert plan.applied()["dwell_time_us"] == nearest
+        assert speeds[plan.scan_speed_index] == nearest
+
+    def test_the_speed_index_wins_over_the_dwell_when_both_are_given(self, ready: Driver) -> None:
+        speeds = ready.device_info().scan_speeds_us
+        plan = ready.check_acquire(ScanRequest(scan_speed_index=1, dwell_time_us=speeds[-1]))
+        assert plan.scan_speed_index == 1
+        assert plan.dwell_time_us == speeds[1]
+
+    def test_an_acquisition_applies_and_echoes_its_settings(self, ready: Driver) -> None:
+        frame = ready.acquire(ScanRequest(fov_um=40.0, resolution=(96, 64), bit_depth=8))
+        assert frame.pixels.shape == (64, 96)
+        assert frame.applied["fov_um"] == 40.0
+        assert frame.applied["resolution"] == [96, 64]
+        assert frame.applied["pixel_size_um"] == pytest.approx(40.0 / 96)
+        assert ready.state().fov_um == 40.0
+        assert frame.clock_s_end > frame.clock_s_start
+
+    def test_the_state_can_be_read_from_another_thread_during_a_scan(self, ready: Driver) -> None:
+        seen: list[float] = []
+
+        def read_state(done: int, total: int) -> None:
+            if not seen:
+                reader = threading.Thread(target=lambda: seen.append(ready.state().clock_s))
+                reader.start()
+                reader.join(timeout=30)
+
+        ready.acquire(ScanRequest(resolution=(64, 64)), progress=read_state)
+        assert len(seen) == 1
+
+    def test_commands_during_a_scan_are_refused_as_busy(self, ready: Driver) -> None:
+        errors: list[str] = []
+
+        def intrude(done: int, total: int) -> None:
+            if not errors:
+                try:
+                    ready.set_optics(OpticsSettings(fov_um=10.0))
+                except InterlockError as exc:
+                    errors.append(exc.reason)
+
+        ready.acquire(ScanRequest(resolution=(64, 64)), progress=intrude)
+        assert errors == ["interlock.busy"]
+
+    def test_a_safe_stop_during_a_scan_cancels_it(self, ready: Driver) -> None:
+        def stop(done: int, total: int) -> None:
+            ready.safe_stop()
+
+        with pytest.raises(Cancelled):
+            ready.acquire(ScanRequest(resolution=(64, 128)), progress=stop)
+        assert ready.acquire(ScanRequest(resolution=(32, 32))).pixels.shape == (32, 32)
+
+    def test_snapshot_and_restore_round_trip_the_state(
+        self, ready: Driver, make_driver: MakeDriver
+    ) -> None:
+        ready.move_stage(StageTarget(x_mm=2.0, t_deg=5.0))
+        ready.set_optics(OpticsSettings(fov_um=33.0, scan_rotation_deg=4.0))
+        other = make_driver()
+        other.restore(ready.snapshot())
+        assert other.state() == ready.state()
