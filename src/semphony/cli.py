@@ -13,9 +13,20 @@ def _demo(_: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from semphony.server.serve import serve
+
+    return serve(args)
+
+
 def _build_parser() -> argparse.ArgumentParser:
+    from semphony.server.serve import add_serve_arguments
+
     parser = argparse.ArgumentParser(prog="semphony", description="Script an SEM safely.")
     sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the control server (simulated SEM by default)")
+    add_serve_arguments(serve)
+    serve.set_defaults(func=_serve)
     demo = sub.add_parser("demo", help="the whole story on the embedded simulated SEM")
     demo.set_defaults(func=_demo)
     return parser

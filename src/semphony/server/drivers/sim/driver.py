@@ -63,7 +63,7 @@ _LIMITS = Limits(
     beam_shift_um=(-10.0, 10.0),
     hv_kv=(0.2, 30.0),
     beam_current_na=(0.001, 100.0),
-    resolution=(16, 8192),
+    resolution=(16, 16384),  # 16384² × 16 bit = 512 MiB: big frames exercise streaming downloads
     bit_depths=(8, 16),
 )
 

@@ -1,0 +1,555 @@
+"""`Semphony` and `AsyncSemphony`: the clients, and the resources that hang off them.
+
+They match method for method and differ only where they wait. Both take `base_url` and `token`
+from their arguments or from `SEMPHONY_BASE_URL` / `SEMPHONY_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from semphony_api.api.runs import create_run, get_run, list_runs
+from semphony_api.api.simulator import (
+    sim_clear_faults,
+    sim_inject_fault,
+    sim_reload,
+    sim_set_detector,
+    sim_truth,
+)
+from semphony_api.api.system import get_device
+from semphony_api.models.device_info import DeviceInfo
+from semphony_api.models.health import Health
+from semphony_api.models.instrument_state import InstrumentState as StateDoc
+from semphony_api.models.run import Run as RunDoc
+from semphony_api.models.run_create import RunCreate
+from semphony_api.models.run_list import RunList
+from semphony_api.models.sim_detector import SimDetector
+from semphony_api.models.sim_fault import SimFault
+from semphony_api.models.sim_fault_list import SimFaultList
+from semphony_api.models.sim_reload import SimReload
+from semphony_api.models.sim_truth import SimTruth
+from semphony_api.types import UNSET
+
+from semphony._base_client import ClientOptions, resolve_options
+from semphony._capabilities._base import parse_state
+from semphony._exceptions import SemphonyError
+from semphony._local import LocalServer
+from semphony._state import InstrumentState
+from semphony._transport import AsyncTransport, SyncTransport
+from semphony.session import Run
+
+__all__ = ["AsyncRun", "AsyncSemphony", "Semphony", "ServerHealth"]
+
+
+@dataclass(frozen=True)
+class ServerHealth:
+    """What `GET /v1/health` says: liveness, API and server versions, and the device driver."""
+
+    status: str
+    api_version: str
+    server_version: str
+    driver: str
+
+    @classmethod
+    def _from(cls, doc: Health) -> ServerHealth:
+        return cls(doc.status, doc.api_version, doc.server_version, doc.driver)
+
+
+def _check_run_id(run_id: str) -> None:
+    if not isinstance(run_id, str) or not run_id:
+        raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"runs.create: name must be a non-empty string, got {name!r}")
+
+
+def _sim_unavailable(driver: str) -> SemphonyError:
+    return SemphonyError(
+        f"client.simulator needs the simulated microscope, but this control server runs the "
+        f"{driver!r} driver; simulator controls exist only with the 'sim' driver"
+    )
+
+
+def _fault_body(fault: str, params: dict[str, Any]) -> SimFault:
+    known = {"device_code", "device_message", "after_lines", "factor", "count"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(
+            f"simulator.inject({fault!r}): unknown parameter(s) {unknown}; known: {sorted(known)}"
+        )
+    try:
+        return SimFault.from_dict({"fault": fault, **params})
+    except TypeError as exc:  # the generated Literal check of the fault name
+        raise ValueError(f"simulator.inject: {exc}") from exc
+
+
+def _detector_body(gain: float | None, offset: float | None, gamma: float | None) -> SimDetector:
+    values = {"gain": gain, "offset": offset, "gamma": gamma}
+    given = {k: v for k, v in values.items() if v is not None}
+    if not given:
+        raise ValueError("simulator.set_detector needs at least one of gain, offset, gamma")
+    return SimDetector.from_dict(given)
+
+
+def _reload_body(x: float | None, y: float | None, rotation: float | None) -> SimReload:
+    values = {"shift_x_um": x, "shift_y_um": y, "rotation_deg": rotation}
+    return SimReload.from_dict({k: v for k, v in values.items() if v is not None})
+
+
+# ---------------------------------------------------------------------------------------------
+# sync
+
+
+class Runs:
+    """`client.runs`: create, list and retrieve runs."""
+
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
+
+    def create(self, *, name: str, description: str | None = None) -> Run:
+        """Create a run named `name`."""
+        _check_name(name)
+        body = RunCreate(name=name, description=UNSET if description is None else description)
+        return Run(
+            self._transport, self._transport.call(create_run.sync_detailed, RunDoc, body=body)
+        )
+
+    def list(self) -> list[Run]:
+        """Every run on the server, oldest first as the server orders them."""
+        page = self._transport.call(list_runs.sync_detailed, RunList)
+        return [Run(self._transport, doc) for doc in page.items]
+
+    def retrieve(self, run_id: str) -> Run:
+        """The run `run_id` (404 `NotFoundError` if there is none)."""
+        _check_run_id(run_id)
+        return Run(
+            self._transport, self._transport.call(get_run.sync_detailed, RunDoc, run_id=run_id)
+        )
+
+
+class Simulator:
+    """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
+
+    def __init__(self, client: Semphony) -> None:
+        self._client = client
+        self._transport = client._transport
+
+    def _require_sim(self) -> None:
+        driver = self._transport.ensure_compatible().driver
+        if driver != "sim":
+            raise _sim_unavailable(driver)
+
+    def reload(
+        self,
+        *,
+        shift_x_um: float | None = None,
+        shift_y_um: float | None = None,
+        rotation_deg: float | None = None,
+    ) -> dict[str, Any]:
+        """Remount the specimen, shifted (µm) and rotated (degrees); unset values are drawn from
+        the seed. The new ground truth."""
+        self._require_sim()
+        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
+        return self._transport.call(sim_reload.sync_detailed, SimTruth, body=body).to_dict()
+
+    def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
+        """The specimen's placement relative to its first load; with `x_mm`, `y_mm`, where the
+        point that lay there at first load lies now."""
+        self._require_sim()
+        doc = self._transport.call(
+            sim_truth.sync_detailed,
+            SimTruth,
+            x_mm=UNSET if x_mm is None else x_mm,
+            y_mm=UNSET if y_mm is None else y_mm,
+        )
+        return doc.to_dict()
+
+    def inject(self, fault: str, **params: Any) -> dict[str, Any]:
+        """Inject a fault (`scan_error`, `vacuum_loss`, `drop_move`, `slow`); the active faults."""
+        body = _fault_body(fault, params)
+        self._require_sim()
+        return self._transport.call(
+            sim_inject_fault.sync_detailed, SimFaultList, body=body
+        ).to_dict()
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Remove every injected fault; the (empty) list of active faults."""
+        self._require_sim()
+        return self._transport.call(sim_clear_faults.sync_detailed, SimFaultList).to_dict()
+
+    def set_detector(
+        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
+    ) -> InstrumentState:
+        """Change the simulated detector's gain, offset or gamma; the state after."""
+        body = _detector_body(gain, offset, gamma)
+        self._require_sim()
+        doc = self._transport.call(sim_set_detector.sync_detailed, StateDoc, body=body)
+        return parse_state(doc.to_dict())
+
+
+class Semphony:
+    """The synchronous semphony client."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        _transport: SyncTransport | None = None,
+        _local: LocalServer | None = None,
+    ) -> None:
+        if _transport is None:
+            options = resolve_options(
+                base_url=base_url, token=token, timeout_s=timeout, max_retries=max_retries
+            )
+            _transport = SyncTransport(options)
+            self._owns_transport = True
+        else:
+            self._owns_transport = False
+        self._transport = _transport
+        self._local = _local
+        self.runs = Runs(_transport)
+        self.simulator = Simulator(self)
+
+    @classmethod
+    def local(
+        cls,
+        seed: int | None = None,
+        specimen_kind: str | None = None,
+        specimen: str | os.PathLike[str] | None = None,
+        specimen_pixel_um: float | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        realtime: float | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> Semphony:
+        """Start the simulated control server on a free loopback port; `close()` stops it.
+
+        `realtime` > 0 makes the simulator sleep that many real seconds per instrument second
+        (demos); by default it never sleeps and costs only virtual time."""
+        server = LocalServer.start(
+            seed=seed,
+            specimen_kind=specimen_kind,
+            specimen=specimen,
+            specimen_pixel_um=specimen_pixel_um,
+            data_dir=data_dir,
+            realtime=realtime,
+        )
+        try:
+            options = resolve_options(
+                base_url=server.base_url,
+                token=server.token,
+                timeout_s=timeout,
+                max_retries=max_retries,
+            )
+            client = cls(_transport=SyncTransport(options), _local=server)
+        except BaseException:
+            server.stop()
+            raise
+        client._owns_transport = True
+        return client
+
+    @property
+    def options(self) -> ClientOptions:
+        """The options in force (the token is kept out of its repr)."""
+        return self._transport.options
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.options.base_url
+
+    @property
+    def local_server(self) -> LocalServer | None:
+        """The embedded server `Semphony.local()` started, if any."""
+        return self._local
+
+    def __repr__(self) -> str:
+        return f"Semphony(base_url={self.base_url!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        poll_wait_s: float | None = None,
+    ) -> Semphony:
+        """A client with other options on the same connections (closing it closes nothing)."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout_s"] = timeout
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        if poll_wait_s is not None:
+            changes["poll_wait_s"] = poll_wait_s
+        transport = self._transport.with_options(self._transport.options.replace(**changes))
+        return Semphony(_transport=transport)
+
+    def health(self) -> ServerHealth:
+        """Liveness, API version, server version and driver (checks the API version too)."""
+        return ServerHealth._from(self._transport.ensure_compatible(fresh=True))
+
+    def device(self) -> dict[str, Any]:
+        """The device: driver, model, capabilities, limits, speed table, axis conventions."""
+        return self._transport.call(get_device.sync_detailed, DeviceInfo).to_dict()
+
+    def close(self) -> None:
+        """Close the connections and stop the embedded server, if this client started one."""
+        if self._owns_transport:
+            self._transport.close()
+        if self._local is not None:
+            self._local.stop()
+
+    def __enter__(self) -> Semphony:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# async
+
+
+class AsyncRun:
+    """A run seen through `AsyncSemphony` (sessions are sync-only for now)."""
+
+    def __init__(self, transport: AsyncTransport, doc: RunDoc) -> None:
+        self._transport = transport
+        self.id: str = doc.id
+        self.name: str = doc.name
+        self.created_at = doc.created_at
+        self.description: str | None = doc.description if isinstance(doc.description, str) else None
+
+    def __repr__(self) -> str:
+        return f"AsyncRun(id={self.id!r}, name={self.name!r})"
+
+
+class AsyncRuns:
+    """`client.runs` of `AsyncSemphony`."""
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
+        """Create a run named `name`."""
+        _check_name(name)
+        body = RunCreate(name=name, description=UNSET if description is None else description)
+        doc = await self._transport.call(create_run.asyncio_detailed, RunDoc, body=body)
+        return AsyncRun(self._transport, doc)
+
+    async def list(self) -> list[AsyncRun]:
+        """Every run on the server."""
+        page = await self._transport.call(list_runs.asyncio_detailed, RunList)
+        return [AsyncRun(self._transport, doc) for doc in page.items]
+
+    async def retrieve(self, run_id: str) -> AsyncRun:
+        """The run `run_id`."""
+        _check_run_id(run_id)
+        doc = await self._transport.call(get_run.asyncio_detailed, RunDoc, run_id=run_id)
+        return AsyncRun(self._transport, doc)
+
+
+class AsyncSimulator:
+    """`client.simulator` of `AsyncSemphony`."""
+
+    def __init__(self, client: AsyncSemphony) -> None:
+        self._client = client
+        self._transport = client._transport
+
+    async def _require_sim(self) -> None:
+        driver = (await self._transport.ensure_compatible()).driver
+        if driver != "sim":
+            raise _sim_unavailable(driver)
+
+    async def reload(
+        self,
+        *,
+        shift_x_um: float | None = None,
+        shift_y_um: float | None = None,
+        rotation_deg: float | None = None,
+    ) -> dict[str, Any]:
+        """Remount the specimen; the new ground truth."""
+        await self._require_sim()
+        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
+        return (
+            await self._transport.call(sim_reload.asyncio_detailed, SimTruth, body=body)
+        ).to_dict()
+
+    async def truth(
+        self, *, x_mm: float | None = None, y_mm: float | None = None
+    ) -> dict[str, Any]:
+        """The specimen's placement relative to its first load."""
+        await self._require_sim()
+        doc = await self._transport.call(
+            sim_truth.asyncio_detailed,
+            SimTruth,
+            x_mm=UNSET if x_mm is None else x_mm,
+            y_mm=UNSET if y_mm is None else y_mm,
+        )
+        return doc.to_dict()
+
+    async def inject(self, fault: str, **params: Any) -> dict[str, Any]:
+        """Inject a fault; the active faults."""
+        body = _fault_body(fault, params)
+        await self._require_sim()
+        doc = await self._transport.call(sim_inject_fault.asyncio_detailed, SimFaultList, body=body)
+        return doc.to_dict()
+
+    async def clear_faults(self) -> dict[str, Any]:
+        """Remove every injected fault."""
+        await self._require_sim()
+        return (
+            await self._transport.call(sim_clear_faults.asyncio_detailed, SimFaultList)
+        ).to_dict()
+
+    async def set_detector(
+        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
+    ) -> InstrumentState:
+        """Change the simulated detector's gain, offset or gamma; the state after."""
+        body = _detector_body(gain, offset, gamma)
+        await self._require_sim()
+        doc = await self._transport.call(sim_set_detector.asyncio_detailed, StateDoc, body=body)
+        return parse_state(doc.to_dict())
+
+
+class AsyncSemphony:
+    """The asynchronous semphony client; matches `Semphony` method for method."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        _transport: AsyncTransport | None = None,
+        _local: LocalServer | None = None,
+    ) -> None:
+        if _transport is None:
+            options = resolve_options(
+                base_url=base_url, token=token, timeout_s=timeout, max_retries=max_retries
+            )
+            _transport = AsyncTransport(options)
+            self._owns_transport = True
+        else:
+            self._owns_transport = False
+        self._transport = _transport
+        self._local = _local
+        self.runs = AsyncRuns(_transport)
+        self.simulator = AsyncSimulator(self)
+
+    @classmethod
+    def local(
+        cls,
+        seed: int | None = None,
+        specimen_kind: str | None = None,
+        specimen: str | os.PathLike[str] | None = None,
+        specimen_pixel_um: float | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        realtime: float | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncSemphony:
+        """Start the simulated control server on a free loopback port; `aclose()` stops it.
+
+        Starting the child process blocks briefly (it is not awaited)."""
+        server = LocalServer.start(
+            seed=seed,
+            specimen_kind=specimen_kind,
+            specimen=specimen,
+            specimen_pixel_um=specimen_pixel_um,
+            data_dir=data_dir,
+            realtime=realtime,
+        )
+        try:
+            options = resolve_options(
+                base_url=server.base_url,
+                token=server.token,
+                timeout_s=timeout,
+                max_retries=max_retries,
+            )
+            client = cls(_transport=AsyncTransport(options), _local=server)
+        except BaseException:
+            server.stop()
+            raise
+        client._owns_transport = True
+        return client
+
+    @property
+    def options(self) -> ClientOptions:
+        """The options in force (the token is kept out of its repr)."""
+        return self._transport.options
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.options.base_url
+
+    @property
+    def local_server(self) -> LocalServer | None:
+        """The embedded server `AsyncSemphony.local()` started, if any."""
+        return self._local
+
+    def __repr__(self) -> str:
+        return f"AsyncSemphony(base_url={self.base_url!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        poll_wait_s: float | None = None,
+    ) -> AsyncSemphony:
+        """A client with other options on the same connections (closing it closes nothing)."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout_s"] = timeout
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        if poll_wait_s is not None:
+            changes["poll_wait_s"] = poll_wait_s
+        transport = self._transport.with_options(self._transport.options.replace(**changes))
+        return AsyncSemphony(_transport=transport)
+
+    async def health(self) -> ServerHealth:
+        """Liveness, API version, server version and driver (checks the API version too)."""
+        return ServerHealth._from(await self._transport.ensure_compatible(fresh=True))
+
+    async def device(self) -> dict[str, Any]:
+        """The device's description."""
+        return (await self._transport.call(get_device.asyncio_detailed, DeviceInfo)).to_dict()
+
+    async def aclose(self) -> None:
+        """Close the connections and stop the embedded server, if this client started one."""
+        if self._owns_transport:
+            await self._transport.aclose()
+        if self._local is not None:
+            self._local.stop()
+
+    async def close(self) -> None:
+        """Alias of `aclose()`."""
+        await self.aclose()
+
+    async def __aenter__(self) -> AsyncSemphony:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,199 @@
+"""Runs and sessions: a session holds the run, the control lease and the guardrails.
+
+```python
+run = client.runs.create(name="grain-boundaries")
+with run.session(guardrails=guardrails).start() as session:
+    session.chamber.pump()
+    ...
+```
+
+The lease is taken by `start()`, renewed by a background heartbeat, and released by `close()` or
+on leaving the `with` block, also when an exception leaves it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from types import TracebackType
+from typing import Any
+
+from semphony_api.api.operations import list_run_operations
+from semphony_api.api.runs import list_run_audit
+from semphony_api.api.sessions import end_session, heartbeat_session, start_session
+from semphony_api.api.system import get_state
+from semphony_api.models.audit_list import AuditList
+from semphony_api.models.instrument_state import InstrumentState as StateDoc
+from semphony_api.models.operation_list import OperationList
+from semphony_api.models.run import Run as RunDoc
+from semphony_api.models.session import Session as SessionDoc
+from semphony_api.models.session_start import SessionStart
+from semphony_api.types import UNSET
+
+from semphony._base_client import logger
+from semphony._capabilities import (
+    BeamControl,
+    ChamberControl,
+    Imaging,
+    OpticsControl,
+    StageControl,
+)
+from semphony._capabilities._base import parse_state
+from semphony._exceptions import SemphonyApiError
+from semphony._state import InstrumentState
+from semphony._transport import SyncTransport
+from semphony.guardrails import ImagingGuardrails
+
+__all__ = ["Run", "Session", "SessionBuilder"]
+
+_DEFAULT_LEASE_S = 30.0
+
+
+class Run:
+    """A run on the control server: a named container of sessions, operations and audit entries."""
+
+    def __init__(self, transport: SyncTransport, doc: RunDoc) -> None:
+        self._transport = transport
+        self.id: str = doc.id
+        self.name: str = doc.name
+        self.created_at: datetime.datetime = doc.created_at
+        self.description: str | None = doc.description if isinstance(doc.description, str) else None
+
+    def __repr__(self) -> str:
+        return f"Run(id={self.id!r}, name={self.name!r})"
+
+    def session(self, guardrails: ImagingGuardrails | None = None) -> SessionBuilder:
+        """Prepare a session; `.start()` takes the lease. Without guardrails, the safe default
+        `ImagingGuardrails()` applies (`ImagingGuardrails.none()` turns them off)."""
+        return SessionBuilder(self, guardrails if guardrails is not None else ImagingGuardrails())
+
+    def audit(self) -> list[dict[str, Any]]:
+        """Every command of this run the server recorded: who, when, what, outcome."""
+        entries: list[dict[str, Any]] = []
+        after: int | None = None
+        while True:
+            page = self._transport.call(
+                list_run_audit.sync_detailed,
+                AuditList,
+                run_id=self.id,
+                after_id=UNSET if after is None else after,
+            )
+            if not page.items:
+                return entries
+            entries += [item.to_dict() for item in page.items]
+            last = page.items[-1].id
+            if after is not None and last <= after:
+                return entries
+            after = last
+
+    def operations(
+        self, *, kind: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """This run's operations (acquisitions among them), optionally by kind and status."""
+        page = self._transport.call(
+            list_run_operations.sync_detailed,
+            OperationList,
+            run_id=self.id,
+            kind=UNSET if kind is None else kind,
+            status=UNSET if status is None else status,
+        )
+        return [item.to_dict() for item in page.items]
+
+
+class SessionBuilder:
+    """A session not yet started: `start()` takes the control lease and returns the `Session`."""
+
+    def __init__(self, run: Run, guardrails: ImagingGuardrails) -> None:
+        self.run = run
+        self.guardrails = guardrails
+
+    def start(self, *, holder: str | None = None, lease_s: float | None = None) -> Session:
+        """Take the control lease (409 `lease.held` if another session has it)."""
+        transport = self.run._transport
+        body = SessionStart(
+            holder=UNSET if holder is None else holder,
+            lease_s=_DEFAULT_LEASE_S if lease_s is None else lease_s,
+        )
+        doc = transport.call(start_session.sync_detailed, SessionDoc, run_id=self.run.id, body=body)
+        return Session(self.run, doc, self.guardrails, transport)
+
+
+class Session:
+    """Control of the instrument for one run: the lease, the guardrails and the capabilities."""
+
+    def __init__(
+        self,
+        run: Run,
+        doc: SessionDoc,
+        guardrails: ImagingGuardrails,
+        transport: SyncTransport,
+    ) -> None:
+        self.run = run
+        self.id: str = doc.id
+        self.holder: str = doc.holder
+        self.lease_s: float = doc.lease_s
+        self.guardrails = guardrails
+        self._transport = transport
+        self.beam = BeamControl(self, transport)
+        self.chamber = ChamberControl(self, transport)
+        self.stage = StageControl(self, transport)
+        self.optics = OpticsControl(self, transport)
+        self.imaging = Imaging(self, transport)
+        self._closed = False
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(
+            target=self._beat, name=f"semphony-heartbeat-{self.id}", daemon=True
+        )
+        self._heartbeat.start()
+
+    def __repr__(self) -> str:
+        return f"Session(id={self.id!r}, run={self.run.id!r}, closed={self._closed})"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the lease has been released."""
+        return self._closed
+
+    def state(self) -> InstrumentState:
+        """The instrument's state now (a read: no guardrail)."""
+        doc = self._transport.call(get_state.sync_detailed, StateDoc)
+        return parse_state(doc.to_dict())
+
+    def close(self) -> None:
+        """Stop the heartbeat and release the lease (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._heartbeat.join()
+        self._transport.call(end_session.sync_detailed, SessionDoc, session_id=self.id)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+            return
+        # Release even after an exception, but never hide that exception behind a release error.
+        try:
+            self.close()
+        except SemphonyApiError as release_error:
+            logger.warning("could not release session %s: %s", self.id, release_error)
+
+    def _beat(self) -> None:
+        interval_s = max(0.5, self.lease_s / 3.0)
+        while not self._stop.wait(interval_s):
+            try:
+                self._transport.call(
+                    heartbeat_session.sync_detailed, SessionDoc, session_id=self.id
+                )
+            except SemphonyApiError as exc:
+                logger.warning("heartbeat of session %s failed: %s", self.id, exc)
+                if exc.reason in ("lease.expired", "lease.required") or exc.status_code == 404:
+                    return
