@@ -60,7 +60,11 @@ ROI_LEVELS: Final[tuple[RoiLevel, ...]] = ("roi", "l2", "l1", "l0")
 """The ROI pyramid's levels, finest first (the order ``save_roi`` acquires them)."""
 
 ROI_NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-"""A ROI name: a letter or digit, then up to 63 letters, digits, ``_``, ``.`` or ``-``."""
+"""A ROI name: a letter or digit, then up to 63 letters, digits, ``_``, ``.`` or ``-``.
+
+Pydantic and JSON Schema read ``$`` as the end of the text; with Python's :mod:`re` use
+``re.fullmatch``, since there ``$`` also matches before a trailing newline.
+"""
 
 MAX_RESOLUTION_PX: Final = 65536
 """The largest image width or height, in pixels, a configuration may ask for."""

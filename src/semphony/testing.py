@@ -4,6 +4,7 @@ Install with ``pip install 'semphony[testing]'``. Valid strategies cover everyth
 accept (not only typical microscope settings); invalid strategies draw keyword arguments that
 the model must refuse, paired with the name of the field the error must blame::
 
+    import pytest
     from hypothesis import given
     from semphony.models import AcquisitionConfig
     from semphony.testing import acquisition_configs, invalid_acquisition_config_kwargs
@@ -21,13 +22,15 @@ the model must refuse, paired with the name of the field the error must blame::
 Strategies:
 
 - :func:`acquisition_configs` — valid :class:`~semphony.models.AcquisitionConfig` objects.
-- :func:`invalid_acquisition_config_kwargs` — ``(kwargs, field)`` for every invalid class:
-  NaN, ±inf, zero, negative, bool as a number, numeric strings, non-integral floats for
-  integers, wrong resolution arity or container, out-of-range pixels, unknown level, bad slug,
+- :func:`invalid_acquisition_config_kwargs` — ``(kwargs, field)`` for every invalid class
+  (optionally of one field):
+  NaN, ±inf, zero, negative, bool as a number, numeric strings, floats for integers,
+  wrong resolution arity or container, out-of-range pixels, unknown level, bad slug,
   bit depth other than 8 or 16, ``mode``/``detector_mode`` disagreeing, unknown keyword.
 - :func:`roi_specs` — valid :class:`~semphony.models.RoiSpec` objects (1 to 4 levels).
-- :func:`invalid_roi_spec_kwargs` — ``(kwargs, field)``: bad or missing name, NaN, inf,
-  negative, bool or string level FOVs, no level at all, non-increasing levels.
+- :func:`invalid_roi_spec_kwargs` — ``(kwargs, field)``, optionally of one field: bad or
+  missing name, NaN, inf, negative, bool or string level FOVs, no level at all, non-increasing
+  levels.
 - :func:`acquisition_results` and :func:`find_roi_results` — valid, JSON-ready results.
 - :func:`roi_names` — valid ROI names.
 """
@@ -286,9 +289,9 @@ _INVALID_CONFIG_VALUES: dict[str, st.SearchStrategy[Any]] = {
 
 
 @st.composite
-def _invalid_acquisition_config(draw: st.DrawFn) -> InvalidCase:
+def _invalid_acquisition_config(draw: st.DrawFn, kinds: tuple[str, ...]) -> InvalidCase:
     kwargs = draw(_acquisition_config_kwargs())
-    kind = draw(st.sampled_from([*sorted(_INVALID_CONFIG_VALUES), "mode_mismatch", "unknown"]))
+    kind = draw(st.sampled_from(kinds))
     if kind == "mode_mismatch":
         mode = draw(st.text())
         other = draw(st.text().filter(lambda s: s.casefold() != mode.casefold()))
@@ -306,21 +309,60 @@ def _invalid_acquisition_config(draw: st.DrawFn) -> InvalidCase:
     return kwargs, kind
 
 
-def invalid_acquisition_config_kwargs() -> st.SearchStrategy[InvalidCase]:
+def invalid_acquisition_config_kwargs(field: str | None = None) -> st.SearchStrategy[InvalidCase]:
     """Pairs ``(kwargs, field)``: ``AcquisitionConfig(**kwargs)`` must refuse, naming ``field``.
 
-    Every other argument in ``kwargs`` is valid, so the one named field is the only fault.
+    Every other argument in ``kwargs`` is valid, so the one named field is the only fault. Give
+    ``field`` to draw only the faults of that field (``detector_mode`` includes disagreeing with
+    ``mode``); without it, unknown keywords are drawn too, named by the keyword.
     """
-    return _invalid_acquisition_config()
+    if field is None:
+        kinds = (*sorted(_INVALID_CONFIG_VALUES), "mode_mismatch", "unknown")
+    elif field in _INVALID_CONFIG_VALUES:
+        kinds = (field, "mode_mismatch") if field == "detector_mode" else (field,)
+    else:
+        raise ValueError(f"field must be one of {sorted(_INVALID_CONFIG_VALUES)}, got {field!r}")
+    return _invalid_acquisition_config(kinds)
 
 
 _LEVEL_FIELDS = tuple(f"{level}_fov_um" for level in ROI_LEVELS)
 
 
 @st.composite
-def _invalid_roi_spec(draw: st.DrawFn) -> InvalidCase:
+def _wrong_level_order(draw: st.DrawFn, coarser: str) -> InvalidCase:
+    # Two used levels, the coarser no larger than the finer; every other used level keeps the
+    # chain growing, so this is the one pair the rule finds at fault.
+    i = _LEVEL_FIELDS.index(coarser)
+    j = draw(st.integers(min_value=0, max_value=i - 1))
+    fovs = draw(st.lists(_positive_float, min_size=4, max_size=4, unique_by=float))
+    kwargs: dict[str, Any] = {"name": draw(roi_names())}
+    for k, (level_field, fov) in enumerate(
+        zip(_LEVEL_FIELDS, sorted(fovs, key=float), strict=True)
+    ):
+        if k in (i, j) or (not j < k < i and draw(st.booleans())):
+            kwargs[level_field] = fov
+    finer_um = float(kwargs[_LEVEL_FIELDS[j]])
+    kwargs[coarser] = draw(
+        st.one_of(
+            st.just(finer_um),
+            st.floats(min_value=0.0, max_value=finer_um, exclude_min=True),
+        )
+    )
+    return kwargs, coarser
+
+
+@st.composite
+def _invalid_roi_spec(draw: st.DrawFn, field: str | None) -> InvalidCase:
     kwargs = draw(_roi_spec_kwargs())
-    kind = draw(st.sampled_from(["name", "missing_name", "level_value", "no_level", "order"]))
+    if field is None:
+        kinds = ["name", "missing_name", "level_value", "no_level", "order"]
+    elif field == "name":
+        kinds = ["name", "missing_name"]
+    elif field == "roi_fov_um":
+        kinds = ["level_value", "no_level"]
+    else:
+        kinds = ["level_value", "order"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "name":
         kwargs["name"] = draw(_bad_roi_name())
         return kwargs, "name"
@@ -328,38 +370,25 @@ def _invalid_roi_spec(draw: st.DrawFn) -> InvalidCase:
         del kwargs["name"]
         return kwargs, "name"
     if kind == "level_value":
-        field = draw(st.sampled_from(_LEVEL_FIELDS))
-        kwargs[field] = draw(_bad_non_negative_float)
-        return kwargs, field
+        level_field = field or draw(st.sampled_from(_LEVEL_FIELDS))
+        kwargs[level_field] = draw(_bad_non_negative_float)
+        return kwargs, level_field
     if kind == "no_level":
-        for field in _LEVEL_FIELDS:
-            kwargs.pop(field, None)
+        for level_field in _LEVEL_FIELDS:
+            kwargs.pop(level_field, None)
             if draw(st.booleans()):
-                kwargs[field] = draw(st.sampled_from([0, 0.0, -0.0]))
+                kwargs[level_field] = draw(st.sampled_from([0, 0.0, -0.0]))
         return kwargs, "roi_fov_um"
-    # order: make one non-zero level no larger than the next finer one; the finer levels stay
-    # valid, so this is the first pair the rule finds at fault.
-    kwargs = draw(_roi_spec_kwargs().filter(lambda kw: _count_levels(kw) >= 2))
-    used = [f for f in _LEVEL_FIELDS if float(kwargs.get(f, 0)) > 0]
-    index = draw(st.integers(min_value=1, max_value=len(used) - 1))
-    finer_um = float(kwargs[used[index - 1]])
-    kwargs[used[index]] = draw(
-        st.one_of(
-            st.just(finer_um),
-            st.floats(min_value=0.0, max_value=finer_um, exclude_min=True),
-        )
-    )
-    return kwargs, used[index]
+    return draw(_wrong_level_order(field or draw(st.sampled_from(_LEVEL_FIELDS[1:]))))
 
 
-def _count_levels(kwargs: dict[str, Any]) -> int:
-    return sum(float(kwargs.get(f, 0)) > 0 for f in _LEVEL_FIELDS)
-
-
-def invalid_roi_spec_kwargs() -> st.SearchStrategy[InvalidCase]:
+def invalid_roi_spec_kwargs(field: str | None = None) -> st.SearchStrategy[InvalidCase]:
     """Pairs ``(kwargs, field)``: ``RoiSpec(**kwargs)`` must refuse, naming ``field``.
 
     For "no level at all" the named field is ``roi_fov_um`` (the message lists every level);
-    for a wrong order it is the coarser level of the first pair that does not grow.
+    for a wrong order it is the coarser level of the pair that does not grow. Give ``field`` to
+    draw only the faults that name it.
     """
-    return _invalid_roi_spec()
+    if field is not None and field not in ("name", *_LEVEL_FIELDS):
+        raise ValueError(f"field must be one of {['name', *_LEVEL_FIELDS]}, got {field!r}")
+    return _invalid_roi_spec(field)
