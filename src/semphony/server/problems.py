@@ -1,0 +1,365 @@
+"""RFC 9457 problem details: the one shape of every error the control server answers.
+
+`ProblemError` is raised by services and dependencies; `install_problem_handlers` turns it, and
+every error FastAPI, Starlette or pydantic raises, into an `application/problem+json` response.
+Nothing answers with a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "BodyLimitMiddleware",
+    "ProblemError",
+    "as_problem",
+    "install_problem_handlers",
+    "problem_body",
+    "problem_response",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "https://semphony.dev/problems/"
+_log = logging.getLogger("semphony.server")
+
+
+class ProblemError(Exception):
+    """A request the server refuses or cannot complete, answered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        reason: str | None = None,
+        title: str | None = None,
+        lease_holder: str | None = None,
+        device_code: int | None = None,
+        device_message: str | None = None,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.reason = reason
+        self.title = title or _title(status)
+        self.lease_holder = lease_holder
+        self.device_code = device_code
+        self.device_message = device_message
+        self.errors = [dict(e) for e in errors] if errors is not None else None
+        self.headers = dict(headers or {})
+
+    def body(self, *, instance: str | None = None, request_id: str | None = None) -> dict[str, Any]:
+        """The problem document of this error."""
+        return problem_body(
+            self.status,
+            self.detail,
+            reason=self.reason,
+            title=self.title,
+            instance=instance,
+            lease_holder=self.lease_holder,
+            device_code=self.device_code,
+            device_message=self.device_message,
+            errors=self.errors,
+            request_id=request_id,
+        )
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    reason: str | None = None,
+    title: str | None = None,
+    instance: str | None = None,
+    lease_holder: str | None = None,
+    device_code: int | None = None,
+    device_message: str | None = None,
+    errors: Sequence[Mapping[str, str]] | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """Build a problem document; optional members are left out rather than sent as null."""
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + reason if reason else "about:blank",
+        "title": title or _title(status),
+        "status": status,
+        "detail": detail,
+    }
+    optional: dict[str, Any] = {
+        "instance": instance,
+        "reason": reason,
+        "lease_holder": lease_holder,
+        "device_code": device_code,
+        "device_message": device_message,
+        "request_id": request_id,
+        "errors": [dict(e) for e in errors] if errors is not None else None,
+    }
+    body.update({k: v for k, v in optional.items() if v is not None})
+    return body
+
+
+def problem_response(
+    body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A response carrying `body` as `application/problem+json` with its status."""
+    return Response(
+        content=json.dumps(body, separators=(",", ":")).encode(),
+        status_code=int(body["status"]),
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _request_id(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    body = exc.body(instance=request.url.path, request_id=_request_id(request))
+    return problem_response(body, headers=exc.headers)
+
+
+def _field_name(loc: Sequence[int | str]) -> str:
+    # FastAPI's location starts with the request part ("body", "query", "path", "header"), which
+    # the contract keeps: `body.resolution.0`, `query.wait_s`.
+    return ".".join(str(p) for p in loc) or "body"
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in raw):
+        body = problem_body(
+            400,
+            "the request body is not valid JSON",
+            reason="request.malformed",
+            instance=request.url.path,
+            request_id=_request_id(request),
+        )
+        return problem_response(body)
+    errors = [
+        {
+            "field": _field_name(e.get("loc", ())),
+            "rule": str(e.get("type", "invalid")),
+            "message": str(e.get("msg", "invalid value")),
+        }
+        for e in raw
+    ]
+    first_loc = raw[0].get("loc", ("body",)) if raw else ("body",)
+    part = str(first_loc[0]) if first_loc else "body"
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    body = problem_body(
+        422,
+        f"the request is invalid: {summary}" if summary else "the request is invalid",
+        reason=f"validation.{part}",
+        title="Unprocessable Content",
+        instance=request.url.path,
+        errors=errors,
+        request_id=_request_id(request),
+    )
+    return problem_response(body)
+
+
+_HTTP_REASONS = {
+    400: "request.bad",
+    401: "auth.missing",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request.too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else _title(status)
+    headers = dict(exc.headers or {})
+    if status == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    elif status == 405:
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    body = problem_body(
+        status,
+        detail,
+        reason=_HTTP_REASONS.get(status),
+        instance=request.url.path,
+        request_id=_request_id(request),
+    )
+    return problem_response(body, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Starlette names only the methods of the first route matching the path; a path served by
+    # several routes (GET and DELETE of an operation) allows all of theirs. The app publishes its
+    # routes' patterns and methods in `state.route_methods`.
+    table = getattr(request.app.state, "route_methods", ())
+    methods: set[str] = set()
+    for pattern, route_methods in table:
+        if pattern.match(request.url.path):
+            methods.update(route_methods)
+    return sorted(methods)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    # Log the trace on the server; the client gets a request id to quote, never the trace.
+    _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = problem_body(
+        500,
+        "the server failed to handle this request; the error is in its log",
+        reason="server.error",
+        instance=request.url.path,
+        request_id=_request_id(request),
+    )
+    return problem_response(body)
+
+
+def as_problem(exc: BaseException) -> ProblemError:
+    """The problem for a domain error: one that carries a `status` and a machine `reason`.
+
+    The server's error families (auth, lease, store, artifacts, driver) each carry both; a
+    server-side failure (5xx other than a device error) is answered without its message, which
+    may name files or SQL, and is logged instead.
+    """
+    if isinstance(exc, ProblemError):
+        return exc
+    status = getattr(exc, "status", None)
+    reason = getattr(exc, "reason", None)
+    if not isinstance(status, int) or not isinstance(reason, str):
+        _log.error("unexpected error", exc_info=exc)
+        return ProblemError(
+            500, "the server failed; the error is in its log", reason="server.error"
+        )
+    device_code = getattr(exc, "device_code", None)
+    device_message = getattr(exc, "device_message", None)
+    if status >= 500 and device_code is None and not reason.startswith("device."):
+        _log.error("server error (%s)", reason, exc_info=exc)
+        return ProblemError(
+            500, "the server failed; the error is in its log", reason="server.error"
+        )
+    holder = getattr(exc, "holder", None)
+    headers = getattr(exc, "headers", None)
+    return ProblemError(
+        status,
+        str(exc) or _title(status),
+        reason=reason,
+        lease_holder=holder if isinstance(holder, str) else None,
+        device_code=device_code if isinstance(device_code, int) else None,
+        device_message=device_message if isinstance(device_message, str) else None,
+        headers=headers if isinstance(headers, Mapping) else None,
+    )
+
+
+def install_problem_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]] = ()) -> None:
+    """Answer every error of `app` with a problem document.
+
+    `domain_errors` are exception families answered through `as_problem`.
+    """
+
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        return await _on_problem(request, as_problem(exc))
+
+    for family in domain_errors:
+        app.add_exception_handler(family, on_domain)
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while reading a body past the limit; FastAPI re-raises HTTP errors unchanged."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than the limit of {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over `max_body_bytes` with a 413 problem, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self._app = app
+        self._max = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self._max:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max:
+                    raise _BodyTooLarge(self._max)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self._app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        body = problem_body(
+            413,
+            f"the request body is larger than the limit of {self._max} bytes",
+            reason="request.too_large",
+            instance=str(scope.get("path", "")),
+        )
+        response = problem_response(body, headers={"Connection": "close"})
+        await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,333 @@
+"""Pydantic request and response models of the control-server API (openapi/semphony.yaml)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+__all__ = [
+    "AcquisitionConfig",
+    "AcquisitionResult",
+    "BeamRequest",
+    "InstrumentState",
+    "Operation",
+    "OpticsSettings",
+    "Problem",
+    "Progress",
+    "StageMove",
+    "StagePose",
+]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+IMAGE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+_Pixels = Annotated[int, Strict(), Field(ge=1, le=65536)]
+# JSON has no tuples: a [width, height] array is read laxly as a tuple, its items stay strict.
+_Resolution = Annotated[tuple[_Pixels, _Pixels] | None, Field(strict=False)]
+_Slug = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class _Model(BaseModel):
+    """A response (or nested) model: what the server sends, exactly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Request(BaseModel):
+    """A request body: closed (an unknown member is a 422) and strict (no `"1"` for 1, no
+    `false` for 0), so what the contract calls invalid is refused rather than coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _OpenRequest(BaseModel):
+    """A nested request object the contract leaves open: unknown members are dropped."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class FieldError(_Model):
+    """One invalid field of a request: which, which rule it broke, and a sentence."""
+
+    field: str
+    rule: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    reason: str | None = None
+    device_code: int | None = None
+    device_message: str | None = None
+    lease_holder: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class StagePose(_Model):
+    """Stage position: x, y, z in mm, rotation and tilt in degrees."""
+
+    x_mm: float
+    y_mm: float
+    z_mm: float
+    r_deg: float
+    t_deg: float
+
+
+class DetectorState(_Model):
+    mode: str
+    channel: int
+    gain: float
+    offset: float
+    gamma: float
+    bit_depth: int
+
+
+class LeaseInfo(_Model):
+    session_id: str
+    holder: str
+    expires_at: datetime
+    run_id: str | None = None
+
+
+class InstrumentState(_Model):
+    """What GET /v1/state answers."""
+
+    vacuum: str
+    beam_on: bool
+    hv_kv: float
+    beam_current_na: float
+    stage: StagePose
+    fov_um: float
+    working_distance_mm: float
+    scan_rotation_deg: float
+    beam_shift_x_um: float
+    beam_shift_y_um: float
+    detector: DetectorState
+    clock_s: float
+    lease: LeaseInfo | None = None
+    active_operation_id: str | None = None
+
+
+class StageMove(_Request):
+    """A stage move; an absent or null axis is left where it is."""
+
+    x_mm: float | None = None
+    y_mm: float | None = None
+    z_mm: float | None = None
+    r_deg: float | None = None
+    t_deg: float | None = None
+    relative: bool = False
+
+
+class OpticsSettings(_Request):
+    """Optics to change; an absent or null field is left unchanged."""
+
+    fov_um: float | None = Field(default=None, gt=0)
+    working_distance_mm: float | None = Field(default=None, gt=0)
+    scan_rotation_deg: float | None = None
+    beam_shift_x_um: float | None = None
+    beam_shift_y_um: float | None = None
+    hv_kv: float | None = Field(default=None, gt=0)
+    beam_current_na: float | None = Field(default=None, gt=0)
+
+
+class BeamRequest(_Request):
+    on: bool
+
+
+class AcquisitionConfig(_Request):
+    """What an acquisition asks for; every field is optional."""
+
+    fov_um: float | None = Field(default=None, gt=0)
+    resolution: _Resolution = None
+    mode: str | None = None
+    dwell_time_us: float | None = Field(default=None, gt=0)
+    working_distance_mm: float | None = Field(default=None, gt=0)
+    scan_speed_index: int | None = Field(default=None, ge=0)
+    detector_channel: int | None = Field(default=None, ge=0)
+    detector_mode: str | None = None
+    roi_name: str | None = Field(default=None, pattern=NAME_PATTERN)
+    roi_level: Literal["roi", "l2", "l1", "l0"] | None = None
+    bit_depth: Literal[8, 16] | None = None
+
+
+class AcquisitionResult(_Model):
+    """The result of a finished acquisition operation."""
+
+    correlation_id: str
+    image_id: str | None = None
+    remote_path: str | None = None
+    mime: str | None = None
+    size: tuple[int, int] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Progress(_Model):
+    done: int
+    total: int
+    unit: str
+
+
+class Operation(_Model):
+    """A long-running command: its status, progress and, when done, result or problem."""
+
+    id: str
+    kind: str
+    status: str
+    run_id: str
+    session_id: str
+    created_at: datetime
+    updated_at: datetime
+    progress: Progress
+    result: dict[str, Any] | None
+    problem: dict[str, Any] | None
+
+
+class OperationList(_Model):
+    items: list[Operation]
+
+
+class Health(_Model):
+    status: str
+    api_version: str
+    server_version: str
+    driver: str
+
+
+class RunCreate(_Request):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class Run(_Model):
+    id: str
+    name: str
+    description: str | None = None
+    created_at: datetime
+
+
+class RunList(_Model):
+    items: list[Run]
+
+
+class AuditEntry(_Model):
+    id: int
+    at: datetime
+    clock_s: float | None = None
+    actor: str
+    holder: str | None = None
+    run_id: str | None = None
+    session_id: str | None = None
+    action: str
+    params: dict[str, Any]
+    outcome: str
+    status_code: int
+    reason: str | None = None
+    operation_id: str | None = None
+    request_id: str | None = None
+
+
+class AuditList(_Model):
+    items: list[AuditEntry]
+
+
+class SessionStart(_Request):
+    holder: str | None = Field(default=None, min_length=1, max_length=200)
+    lease_s: float = Field(default=30.0, ge=1, le=600)
+
+
+class Session(_Model):
+    id: str
+    run_id: str
+    holder: str
+    status: str
+    lease_s: float
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+class RoiSpecFovs(_OpenRequest):
+    roi_fov_um: float = Field(ge=0)
+    l2_fov_um: float = Field(ge=0)
+    l1_fov_um: float = Field(ge=0)
+    l0_fov_um: float = Field(ge=0)
+
+
+class RoiLevelRecord(_OpenRequest):
+    level: Literal["roi", "l2", "l1", "l0"]
+    fov_um: float = Field(gt=0)
+    image_id: str = Field(pattern=IMAGE_ID_PATTERN)
+    correlation_id: str
+    resolution: _Resolution = None
+    pixel_size_um: float | None = Field(default=None, gt=0)
+
+
+class OpticsSnapshot(_Request):
+    fov_um: float
+    working_distance_mm: float
+    scan_rotation_deg: float
+    beam_shift_x_um: float
+    beam_shift_y_um: float
+    hv_kv: float
+    beam_current_na: float
+
+
+class DetectorSnapshot(_OpenRequest):
+    mode: str
+    channel: int = Field(ge=0)
+    gain: float
+    offset: float
+    gamma: float
+    bit_depth: int
+
+
+class PoseSnapshot(_OpenRequest):
+    x_mm: float
+    y_mm: float
+    z_mm: float
+    r_deg: float
+    t_deg: float
+
+
+class RoiRecordCreate(_Request):
+    name: _Slug
+    spec: RoiSpecFovs
+    levels: list[RoiLevelRecord] = Field(min_length=1, max_length=4)
+    pose: PoseSnapshot
+    optics: OpticsSnapshot
+    detector: DetectorSnapshot
+    acquisition: AcquisitionConfig | None = None
+    specimen_id: str | None = Field(default=None, max_length=200)
+    run_id: str | None = Field(default=None, max_length=128)
+
+
+class SimReload(_Request):
+    shift_x_um: float | None = Field(default=None, ge=-20000, le=20000)
+    shift_y_um: float | None = Field(default=None, ge=-20000, le=20000)
+    rotation_deg: float | None = Field(default=None, ge=-180, le=180)
+
+
+class SimFault(_Request):
+    fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
+    device_code: int | None = None
+    device_message: str | None = Field(default=None, max_length=500)
+    after_lines: int | None = Field(default=None, ge=0)
+    factor: float | None = Field(default=None, ge=1, le=1000)
+    count: int | None = Field(default=None, ge=1, le=1000)
+
+
+class SimDetector(_Request):
+    gain: float | None = Field(default=None, gt=0, le=1000)
+    offset: float | None = Field(default=None, ge=-1, le=1)
+    gamma: float | None = Field(default=None, gt=0, le=10)

@@ -1,0 +1,183 @@
+"""`semphony serve`: run the control server with uvicorn until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging.config
+import signal
+import socket
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from semphony.server.settings import (
+    ServerSettings,
+    TokenFileError,
+    default_data_dir,
+    provision_local_token,
+)
+
+__all__ = ["add_serve_arguments", "bind_socket", "build_settings", "serve"]
+
+_ANNOUNCEMENT = "semphony control server listening on {url}"
+
+# uvicorn logs access lines to stdout by default; stdout carries only the announcement line (the
+# SDK's launcher reads it), so every log goes to stderr. Access lines carry paths, never headers,
+# so tokens are not logged.
+_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "semphony": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the `semphony serve` options to `parser`."""
+    parser.add_argument("--driver", choices=["sim", "tescan"], default="sim", help="device driver")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=8712, help="port to bind; 0 picks a free one")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="database, artifacts and the generated token"
+    )
+    parser.add_argument("--token", default=None, help="operator token")
+    parser.add_argument("--viewer-token", default=None, help="read-only token")
+    parser.add_argument("--token-file", type=Path, default=None, help="file of `role token` lines")
+    parser.add_argument("--seed", type=int, default=0, help="simulator seed")
+    specimen = parser.add_mutually_exclusive_group()
+    specimen.add_argument(
+        "--specimen-kind", choices=["texture", "periodic", "sparse"], default=None
+    )
+    specimen.add_argument("--specimen", type=Path, default=None, help="specimen image file")
+    parser.add_argument(
+        "--specimen-pixel-um", type=float, default=None, help="pixel size of --specimen in µm"
+    )
+    parser.add_argument(
+        "--realtime", type=float, default=0.0, help="sleep this fraction of virtual time (demos)"
+    )
+    parser.add_argument("--tls-cert", type=Path, default=None, help="TLS certificate (PEM)")
+    parser.add_argument("--tls-key", type=Path, default=None, help="TLS private key (PEM)")
+    parser.add_argument(
+        "--insecure", action="store_true", help="allow a non-loopback address without TLS"
+    )
+
+
+def build_settings(args: argparse.Namespace) -> ServerSettings:
+    """Validated settings from parsed `serve` arguments; raises on a refused combination."""
+    return ServerSettings.from_options(
+        token=args.token,
+        viewer_token=args.viewer_token,
+        token_file=args.token_file,
+        driver=args.driver,
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir if args.data_dir is not None else default_data_dir(),
+        seed=args.seed,
+        specimen_kind=args.specimen_kind,
+        specimen_path=args.specimen,
+        specimen_pixel_um=args.specimen_pixel_um,
+        realtime=args.realtime,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        insecure=args.insecure,
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket bound to `host`:`port` (0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that prints its URL once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+        super().__init__(config)
+        self._announcement = announcement
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self._announcement, flush=True)
+
+
+def _swallow_signal(signum: int, frame: FrameType | None) -> None:
+    # uvicorn re-raises the signal that stopped it once it has shut down; with this handler in
+    # place that re-raise is a no-op and the process exits 0 after a clean shutdown.
+    del signum, frame
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server described by `args` until it is stopped; the process exit code."""
+    from semphony.server.app import create_app
+
+    try:
+        settings = provision_local_token(build_settings(args))
+    except (TokenFileError, ValidationError, ValueError) as exc:
+        print(f"semphony serve: {_describe(exc)}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"semphony serve: cannot bind {settings.host}:{settings.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    port = int(sock.getsockname()[1])
+    logging.config.dictConfig(_LOG_CONFIG)
+    config = uvicorn.Config(
+        create_app(settings),
+        log_config=_LOG_CONFIG,
+        access_log=True,
+        lifespan="on",
+        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+        timeout_graceful_shutdown=5,
+        server_header=False,
+    )
+    server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=settings.url(port)))
+    previous = signal.signal(signal.SIGTERM, _swallow_signal)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()
+    return 0 if server.started else 1
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)
