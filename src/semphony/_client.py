@@ -33,6 +33,7 @@ from semphony_api.models.sim_reload import SimReload
 from semphony_api.models.sim_truth import SimTruth
 from semphony_api.types import UNSET
 
+from semphony._async_session import AsyncRun
 from semphony._base_client import ClientOptions, resolve_options
 from semphony._capabilities._base import parse_state
 from semphony._exceptions import SemphonyError
@@ -321,20 +322,6 @@ class Semphony:
 
 # ---------------------------------------------------------------------------------------------
 # async
-
-
-class AsyncRun:
-    """A run seen through `AsyncSemphony` (sessions are sync-only for now)."""
-
-    def __init__(self, transport: AsyncTransport, doc: RunDoc) -> None:
-        self._transport = transport
-        self.id: str = doc.id
-        self.name: str = doc.name
-        self.created_at = doc.created_at
-        self.description: str | None = doc.description if isinstance(doc.description, str) else None
-
-    def __repr__(self) -> str:
-        return f"AsyncRun(id={self.id!r}, name={self.name!r})"
 
 
 class AsyncRuns:

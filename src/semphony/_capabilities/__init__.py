@@ -1,5 +1,6 @@
 """The capabilities a session exposes: beam, chamber, stage, optics and imaging."""
 
+from semphony._capabilities._base import ProgressArg
 from semphony._capabilities._imaging import Imaging
 from semphony._capabilities._instrument import (
     BeamControl,
@@ -7,7 +8,7 @@ from semphony._capabilities._instrument import (
     OpticsControl,
     StageControl,
 )
-from semphony._capabilities._operations import ProgressArg, wait_operation
+from semphony._capabilities._operations import wait_operation
 
 __all__ = [
     "BeamControl",

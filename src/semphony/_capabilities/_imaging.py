@@ -8,17 +8,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
-import tifffile
 from semphony_api.api.acquisitions import start_acquisition
-from semphony_api.models.acquisition_config import AcquisitionConfig as ConfigDoc
-from semphony_api.models.acquisition_result import AcquisitionResult as ResultDoc
 from semphony_api.models.operation import Operation
 
-from semphony._capabilities._base import Capability
-from semphony._capabilities._operations import ProgressArg, wait_operation
-from semphony._exceptions import InvalidResponseError
+from semphony._capabilities._base import (
+    Capability,
+    ProgressArg,
+    acquisition_body,
+    acquisition_result_of,
+    artifact_of,
+    local_image,
+    read_tiff,
+)
+from semphony._capabilities._operations import wait_operation
 from semphony._state import AcquireCommand
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiSpec
 
@@ -49,14 +52,12 @@ class Imaging(Capability):
             start_acquisition.sync_detailed,
             Operation,
             session_id=self._session.id,
-            body=ConfigDoc.from_dict(config.to_dict()),
+            body=acquisition_body(config),
         )
         done = wait_operation(
             self._transport, operation, timeout_s=timeout_s, progress=progress, description="scan"
         )
-        if not isinstance(done.result, ResultDoc):
-            raise InvalidResponseError(f"the acquisition {done.id} succeeded without a result")
-        result = AcquisitionResult.from_dict(done.result.to_dict())
+        result = acquisition_result_of(done)
         if target_path is not None:
             path = self._download(result, Path(target_path))
             result = dataclasses.replace(result, local_path=str(path))
@@ -64,22 +65,15 @@ class Imaging(Capability):
 
     def read(self, result: AcquisitionResult) -> npt.NDArray[Any]:
         """The image's pixels (rows × columns), from `local_path` or downloaded for the purpose."""
-        if result.local_path is not None and Path(result.local_path).exists():
-            return np.asarray(tifffile.imread(result.local_path))
+        local = local_image(result)
+        if local is not None:
+            return read_tiff(local)
         with tempfile.TemporaryDirectory(prefix="semphony-") as tmp:
-            path = self._download(result, Path(tmp) / "image.tiff")
-            return np.asarray(tifffile.imread(path))
+            return read_tiff(self._download(result, Path(tmp) / "image.tiff"))
 
     def _download(self, result: AcquisitionResult, target: Path) -> Path:
-        if result.image_id is None:
-            raise InvalidResponseError(
-                f"acquisition {result.correlation_id} has no image_id: there is nothing to download"
-            )
-        sha = result.metadata.get("sha256")
-        downloaded = self._transport.download(
-            result.image_id, target, expected_sha256=sha if isinstance(sha, str) else None
-        )
-        return downloaded.path
+        image_id, sha256 = artifact_of(result)
+        return self._transport.download(image_id, target, expected_sha256=sha256).path
 
     # The ROI pyramid (semphony.roi) replaces these two methods; until then they say so.
     def save_roi(self, spec: RoiSpec, **options: Any) -> Any:

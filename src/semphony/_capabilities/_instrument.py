@@ -8,20 +8,24 @@ from semphony_api.api.optics import set_optics
 from semphony_api.api.stage import move_stage
 from semphony_api.models.beam import Beam as BeamBody
 from semphony_api.models.instrument_state import InstrumentState as StateDoc
-from semphony_api.models.move_result import MoveResult
 from semphony_api.models.operation import Operation
-from semphony_api.models.optics_settings import OpticsSettings
-from semphony_api.models.stage_move import StageMove
-from semphony_api.models.vacuum_result import VacuumResult
 
-from semphony._capabilities._base import Capability, parse_pose, parse_state
+from semphony._capabilities._base import (
+    Capability,
+    chamber_action,
+    move_body,
+    move_command,
+    moved_pose_of,
+    optics_body,
+    optics_command,
+    parse_state,
+    vacuum_of,
+)
 from semphony._capabilities._operations import wait_operation
-from semphony._exceptions import InvalidResponseError
 from semphony._state import (
     BeamCommand,
     ChamberCommand,
     InstrumentState,
-    OpticsCommand,
     StageMoveCommand,
     StagePose,
 )
@@ -60,14 +64,11 @@ class ChamberControl(Capability):
         return self._run("vent", timeout_s)
 
     def _run(self, action: str, timeout_s: float | None) -> str:
-        command = ChamberCommand(action="pump" if action == "pump" else "vent")
-        self._guard(command)
+        self._guard(ChamberCommand(action=chamber_action(action)))
         fn = pump_chamber.sync_detailed if action == "pump" else vent_chamber.sync_detailed
         operation = self._transport.call(fn, Operation, session_id=self._session.id)
         done = wait_operation(self._transport, operation, timeout_s=timeout_s)
-        if not isinstance(done.result, VacuumResult):
-            raise InvalidResponseError(f"the {action} operation {done.id} has no vacuum result")
-        return done.result.vacuum
+        return vacuum_of(done, action)
 
 
 class StageControl(Capability):
@@ -88,7 +89,8 @@ class StageControl(Capability):
         timeout_s: float | None = None,
     ) -> StagePose:
         """Move to an absolute position (mm, degrees; axes left None stay); the pose after."""
-        return self._move(StageMoveCommand(x, y, z, r, t, relative=False), timeout_s, "move_to")
+        command = move_command("move_to", x=x, y=y, z=z, r=r, t=t, relative=False)
+        return self._move(command, timeout_s)
 
     def move_by(
         self,
@@ -101,22 +103,16 @@ class StageControl(Capability):
         timeout_s: float | None = None,
     ) -> StagePose:
         """Move by a step (mm, degrees; axes left None stay); the pose after."""
-        return self._move(StageMoveCommand(x, y, z, r, t, relative=True), timeout_s, "move_by")
+        command = move_command("move_by", x=x, y=y, z=z, r=r, t=t, relative=True)
+        return self._move(command, timeout_s)
 
-    def _move(self, command: StageMoveCommand, timeout_s: float | None, name: str) -> StagePose:
-        if not command.axes:
-            raise ValueError(f"stage.{name} needs at least one of x, y, z (mm), r, t (degrees)")
+    def _move(self, command: StageMoveCommand, timeout_s: float | None) -> StagePose:
         self._guard(command)
-        # Only the moved axes are sent: an absent axis stays where it is.
-        axes = {k: v for k, v in vars(command).items() if k != "relative" and v is not None}
-        body = StageMove.from_dict({**axes, "relative": command.relative})
+        body = move_body(command)
         operation = self._transport.call(
             move_stage.sync_detailed, Operation, session_id=self._session.id, body=body
         )
-        done = wait_operation(self._transport, operation, timeout_s=timeout_s)
-        if not isinstance(done.result, MoveResult):
-            raise InvalidResponseError(f"the move operation {done.id} has no pose in its result")
-        return parse_pose(done.result.pose.to_dict())
+        return moved_pose_of(wait_operation(self._transport, operation, timeout_s=timeout_s))
 
 
 class OpticsControl(Capability):
@@ -138,30 +134,18 @@ class OpticsControl(Capability):
 
         Beam shift is `beam_shift_um=(x, y)` or `beam_shift_x_um` / `beam_shift_y_um`, not both.
         """
-        if beam_shift_um is not None:
-            if beam_shift_x_um is not None or beam_shift_y_um is not None:
-                raise ValueError(
-                    "optics.set: give beam_shift_um=(x, y) or beam_shift_x_um/beam_shift_y_um, "
-                    "not both"
-                )
-            if len(beam_shift_um) != 2:
-                raise ValueError(
-                    f"optics.set: beam_shift_um must be a pair (x, y) in µm, got {beam_shift_um!r}"
-                )
-            beam_shift_x_um, beam_shift_y_um = beam_shift_um
-        command = OpticsCommand(
+        command = optics_command(
             fov_um=fov_um,
             working_distance_mm=working_distance_mm,
             scan_rotation_deg=scan_rotation_deg,
+            beam_shift_um=beam_shift_um,
             beam_shift_x_um=beam_shift_x_um,
             beam_shift_y_um=beam_shift_y_um,
             hv_kv=hv_kv,
             beam_current_na=beam_current_na,
         )
-        if all(v is None for v in vars(command).values()):
-            raise ValueError("optics.set needs at least one setting to change")
         self._guard(command)
-        body = OpticsSettings(**{k: v for k, v in vars(command).items() if v is not None})
+        body = optics_body(command)
         doc = self._transport.call(
             set_optics.sync_detailed, StateDoc, session_id=self._session.id, body=body
         )

@@ -1,0 +1,66 @@
+"""Waiting for a long operation from async code: long-poll, progress, timeout, and cancel when
+the waiting task is cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+
+from semphony_api.api.operations import cancel_operation, get_operation
+from semphony_api.models.operation import Operation
+
+from semphony._base_client import logger
+from semphony._capabilities._base import OperationWait, ProgressArg
+from semphony._exceptions import SemphonyApiError
+from semphony._transport import AsyncTransport
+
+__all__ = ["async_cancel_quietly", "async_wait_operation"]
+
+
+async def async_cancel_quietly(transport: AsyncTransport, operation_id: str) -> Operation | None:
+    """Ask the server to cancel an operation; log rather than raise if that fails too."""
+    try:
+        return await transport.call(
+            cancel_operation.asyncio_detailed, Operation, operation_id=operation_id
+        )
+    except SemphonyApiError as exc:
+        logger.warning("could not cancel operation %s: %s", operation_id, exc)
+        return None
+
+
+async def async_wait_operation(
+    transport: AsyncTransport,
+    operation: Operation,
+    *,
+    timeout_s: float | None = None,
+    progress: ProgressArg = None,
+    description: str = "",
+) -> Operation:
+    """Long-poll `operation` until it ends; return it if it succeeded, raise otherwise.
+
+    Cancelling the waiting task (`asyncio.CancelledError`, which is also what `asyncio.run` turns
+    Ctrl-C into) or the timeout cancels the operation on the server first, so the scan or move
+    stops before the exception reaches the caller.
+    """
+    wait = OperationWait(
+        operation,
+        transport.options,
+        timeout_s=timeout_s,
+        progress=progress,
+        description=description,
+    )
+    with wait.sink:
+        try:
+            wait.update(operation)
+            while wait.pending:
+                poll = wait.poll_arguments()
+                if poll is None:
+                    await async_cancel_quietly(transport, operation.id)
+                    raise wait.timed_out()
+                wait.update(await transport.call(get_operation.asyncio_detailed, Operation, **poll))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            logger.warning("interrupted: cancelling operation %s on the server", operation.id)
+            # The task's cancellation has been delivered, so this await runs; a second cancel
+            # would interrupt it, and that is the caller's explicit wish.
+            await async_cancel_quietly(transport, operation.id)
+            raise
+    return wait.outcome()
