@@ -6,7 +6,7 @@ import dataclasses
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy.typing as npt
 from semphony_api.api.acquisitions import start_acquisition
@@ -24,6 +24,9 @@ from semphony._capabilities._base import (
 from semphony._capabilities._operations import wait_operation
 from semphony._state import AcquireCommand
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiSpec
+
+if TYPE_CHECKING:
+    from semphony.roi._records import RoiRecord
 
 __all__ = ["Imaging"]
 
@@ -76,16 +79,50 @@ class Imaging(Capability):
         return self._transport.download(image_id, target, expected_sha256=sha256).path
 
     # The ROI pyramid (semphony.roi) replaces these two methods; until then they say so.
-    def save_roi(self, spec: RoiSpec, **options: Any) -> Any:
-        """Acquire and save the ROI pyramid `spec` describes (finest level first)."""
-        raise NotImplementedError(
-            f"imaging.save_roi({spec.name!r}) is not available in this build: the ROI pyramid "
-            "(semphony.roi) is not wired into the SDK yet"
-        )
+    def save_roi(
+        self,
+        spec: RoiSpec,
+        config: AcquisitionConfig | None = None,
+        *,
+        specimen_id: str | None = None,
+        overwrite: bool = False,
+    ) -> RoiRecord:
+        """Acquire the pyramid `spec` describes at the current pose, finest level first; store it.
 
-    def find_roi(self, name: str, **options: Any) -> FindRoiResult:
-        """Relocate the saved ROI `name` from the coarsest level down; see `FindRoiResult`."""
-        raise NotImplementedError(
-            f"imaging.find_roi({name!r}) is not available in this build: the ROI pyramid "
-            "(semphony.roi) is not wired into the SDK yet"
+        Levels whose FOV is 0 are skipped; each image is tagged with `roi_name` and `roi_level`. An
+        existing name is an error unless `overwrite=True`.
+        """
+        # semphony.roi sits above the capabilities (it orchestrates them); import it when used.
+        from semphony.roi._save import save_roi
+
+        return save_roi(self._session, spec, config, specimen_id=specimen_id, overwrite=overwrite)
+
+    def find_roi(
+        self,
+        name: str,
+        *,
+        config: AcquisitionConfig | None = None,
+        start: Literal["saved", "current"] = "saved",
+        tolerance_um: float | None = None,
+        max_iterations_per_level: int = 4,
+        report: str | os.PathLike[str] | None = None,
+        progress: ProgressArg = None,
+    ) -> FindRoiResult:
+        """Relocate the saved ROI `name`, coarsest level first, and finish on it with beam shift.
+
+        `found` is True only when the final residual is under `tolerance_um` (default: one ROI
+        pixel) at a passing confidence; otherwise `metrics["reason"]` says why. `report=path`
+        writes a PNG.
+        """
+        from semphony.roi._find import find_roi
+
+        return find_roi(
+            self._session,
+            name,
+            config=config,
+            start=start,
+            tolerance_um=tolerance_um,
+            max_iterations_per_level=max_iterations_per_level,
+            report=None if report is None else Path(report),
+            progress=progress,
         )
