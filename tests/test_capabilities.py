@@ -155,6 +155,18 @@ def test_read_without_a_local_file_downloads_the_pixels(imaging_session: Session
     assert imaging_session.imaging.read(result).shape == (96, 128)
 
 
+def test_download_of_an_earlier_result_writes_the_same_verified_tiff(
+    imaging_session: Session, tmp_path: Path
+) -> None:
+    result = imaging_session.imaging.acquire(SMALL)
+    saved = imaging_session.imaging.download(result, tmp_path / "later.tiff")
+    assert saved.local_path == str(tmp_path / "later.tiff")
+    assert saved.image_id == result.image_id
+    data = (tmp_path / "later.tiff").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == result.metadata["sha256"]
+    assert imaging_session.imaging.read(saved).shape == (96, 128)
+
+
 def test_a_device_failure_during_a_scan_is_a_device_error_with_code_and_message(
     client: Semphony, imaging_session: Session
 ) -> None:

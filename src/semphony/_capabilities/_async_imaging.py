@@ -60,8 +60,7 @@ class AsyncImaging(AsyncCapability):
         )
         result = acquisition_result_of(done)
         if target_path is not None:
-            path = await self._download(result, Path(target_path))
-            result = dataclasses.replace(result, local_path=str(path))
+            result = await self.download(result, target_path)
         return result
 
     async def read(self, result: AcquisitionResult) -> npt.NDArray[Any]:
@@ -73,6 +72,13 @@ class AsyncImaging(AsyncCapability):
         with tempfile.TemporaryDirectory(prefix="semphony-") as tmp:
             path = await self._download(result, Path(tmp) / "image.tiff")
             return await asyncio.to_thread(read_tiff, path)
+
+    async def download(
+        self, result: AcquisitionResult, target_path: str | os.PathLike[str]
+    ) -> AcquisitionResult:
+        """Stream the result's TIFF to `target_path`, atomically and digest-checked."""
+        path = await self._download(result, Path(target_path))
+        return dataclasses.replace(result, local_path=str(path))
 
     async def _download(self, result: AcquisitionResult, target: Path) -> Path:
         image_id, sha256 = artifact_of(result)

@@ -62,8 +62,7 @@ class Imaging(Capability):
         )
         result = acquisition_result_of(done)
         if target_path is not None:
-            path = self._download(result, Path(target_path))
-            result = dataclasses.replace(result, local_path=str(path))
+            result = self.download(result, target_path)
         return result
 
     def read(self, result: AcquisitionResult) -> npt.NDArray[Any]:
@@ -73,6 +72,13 @@ class Imaging(Capability):
             return read_tiff(local)
         with tempfile.TemporaryDirectory(prefix="semphony-") as tmp:
             return read_tiff(self._download(result, Path(tmp) / "image.tiff"))
+
+    def download(
+        self, result: AcquisitionResult, target_path: str | os.PathLike[str]
+    ) -> AcquisitionResult:
+        """Stream the result's TIFF to `target_path`, atomically and digest-checked."""
+        path = self._download(result, Path(target_path))
+        return dataclasses.replace(result, local_path=str(path))
 
     def _download(self, result: AcquisitionResult, target: Path) -> Path:
         image_id, sha256 = artifact_of(result)

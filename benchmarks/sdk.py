@@ -1,0 +1,399 @@
+"""What the SDK costs over raw httpx: per call, per downloaded byte, and in memory.
+
+The control server runs in its own process (`python -m semphony.server --port 0`). Side by side
+in one run, interleaved in rounds so that drift of the machine hits both alike:
+
+- per call: `session.stage.position()` against a keep-alive `httpx.Client` GET of the same
+  endpoint (`/v1/state`) decoded with `.json()`; medians and their ratio (target ≤ 1.15);
+- download to disk: the SDK's artifact download (streamed to a temporary file, hashed, checked
+  against `Repr-Digest` and the recorded sha256, fsynced, renamed) against a raw httpx stream that
+  hashes and writes, same artifact; median throughputs and their ratio (target ≥ 0.9);
+- memory: the growth of a fresh SDK process while it downloads a ~256 MB artifact (a 16-bit frame
+  of 11600²), measured with tracemalloc and, in another fresh process, with `ru_maxrss`
+  (target < 32 MB).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from semphony.client import Semphony
+from semphony.guardrails import ImagingGuardrails
+from semphony.models import AcquisitionConfig, AcquisitionResult
+from semphony.session import Session
+
+TARGET_OVERHEAD_RATIO = 1.15
+TARGET_THROUGHPUT_RATIO = 0.9
+TARGET_GROWTH_MB = 32.0
+
+_MB = 1e6
+_CHUNK_BYTES = 1 << 20
+_READY = re.compile(r"listening on (https?://\S+)")
+_STARTUP_TIMEOUT_S = 60.0
+# A keep-alive loopback GET slower than this is waiting for delayed ACKs, not working.
+_DELAYED_ACK_MS = 20.0
+_REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class _Server:
+    url: str
+    token: str
+
+
+def _operator_token(path: Path) -> str:
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "operator":
+            return parts[1]
+    raise RuntimeError(f"no `operator <token>` line in {path}")
+
+
+@contextmanager
+def _server(data_dir: Path) -> Iterator[_Server]:
+    """`python -m semphony.server` on a free loopback port, stopped (SIGTERM) on exit."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stdout = data_dir / "stdout.log"
+    stderr = data_dir / "stderr.log"
+    args = [sys.executable, "-m", "semphony.server", "--port", "0", "--data-dir", str(data_dir)]
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+        while (match := _READY.search(stdout.read_text())) is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{stderr.read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield _Server(match.group(1).rstrip("/"), _operator_token(data_dir / "token"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _raw_client(server: _Server) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.url,
+        headers={"Authorization": f"Bearer {server.token}", "Accept": "application/json"},
+        timeout=120.0,
+    )
+
+
+def _sdk_download(session: Session, result: AcquisitionResult, target: Path) -> None:
+    # The download step of `imaging.acquire(config, target_path=...)`, for an existing result.
+    session.imaging.download(result, target)
+
+
+def _raw_download(http: httpx.Client, image_id: str, target: Path, sha256: str) -> None:
+    digest = hashlib.sha256()
+    with http.stream("GET", f"/v1/artifacts/{image_id}") as response, open(target, "wb") as out:
+        response.raise_for_status()
+        for chunk in response.iter_bytes(_CHUNK_BYTES):
+            digest.update(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != sha256:
+        raise RuntimeError(f"raw download of {image_id}: sha256 mismatch")
+
+
+@dataclass(frozen=True)
+class _Cost:
+    wall_s: float
+    cpu_s: float  # this process's CPU time, all threads: the client's own work
+
+
+def _timed(fn: Callable[[], object]) -> _Cost:
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return _Cost(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def _interleaved(
+    fns: list[Callable[[], object]], *, rounds: int, per_round: int
+) -> list[list[_Cost]]:
+    """The cost of each call of each of `fns`, in rounds that rotate which goes first."""
+    costs: list[list[_Cost]] = [[] for _ in fns]
+    for i in range(rounds):
+        for k in range(len(fns)):
+            j = (i + k) % len(fns)
+            costs[j].extend(_timed(fns[j]) for _ in range(per_round))
+    return costs
+
+
+def _median_s(costs: list[_Cost], *, cpu: bool = False) -> float:
+    return statistics.median(c.cpu_s if cpu else c.wall_s for c in costs)
+
+
+def _acquire(session: Session, side_px: int) -> tuple[AcquisitionResult, float]:
+    """A 16-bit square frame on the server; the result and the seconds it took to make."""
+    start = time.perf_counter()
+    result = session.imaging.acquire(
+        AcquisitionConfig(resolution=(side_px, side_px), bit_depth=16, scan_speed_index=0),
+        timeout_s=600.0,
+    )
+    return result, time.perf_counter() - start
+
+
+def _sha(result: AcquisitionResult) -> str:
+    sha = result.metadata.get("sha256")
+    if not isinstance(sha, str):
+        raise RuntimeError(f"acquisition {result.correlation_id} records no sha256")
+    return sha
+
+
+def _per_call_rows(
+    session: Session, http: httpx.Client, *, rounds: int, per_round: int
+) -> list[list[object]]:
+    def raw() -> object:
+        response = http.get("/v1/state")
+        response.raise_for_status()
+        return response.json()
+
+    for _ in range(10):  # warm both connections and code paths
+        session.stage.position()
+        raw()
+    sdk, raw_ = _interleaved([session.stage.position, raw], rounds=rounds, per_round=per_round)
+    rows: list[list[object]] = []
+    for what, cpu in (("wall", False), ("client CPU", True)):
+        sdk_ms = _median_s(sdk, cpu=cpu) * 1e3
+        raw_ms = _median_s(raw_, cpu=cpu) * 1e3
+        ratio = sdk_ms / raw_ms
+        rows.append(
+            [
+                f"per call, {what}: stage.position()",
+                round(sdk_ms, 3),
+                round(raw_ms, 3),
+                "ms (median)",
+                round(ratio, 3),
+                f"<= {TARGET_OVERHEAD_RATIO}" if not cpu else "(diagnostic)",
+                ratio <= TARGET_OVERHEAD_RATIO if not cpu else None,
+            ]
+        )
+    return rows
+
+
+def _download_rows(
+    session: Session,
+    http: httpx.Client,
+    result: AcquisitionResult,
+    work: Path,
+    *,
+    rounds: int,
+) -> list[list[object]]:
+    image_id = result.image_id
+    assert image_id is not None
+    sha = _sha(result)
+
+    def sdk() -> None:
+        _sdk_download(session, result, work / "sdk.tiff")
+
+    def raw() -> None:
+        _raw_download(http, image_id, work / "raw.tiff", sha)
+
+    def raw_durable() -> None:
+        # What the SDK does beyond hashing and writing: fsync the file, rename, fsync the dir.
+        part = work / "durable.tiff.part"
+        _raw_download(http, image_id, part, sha)
+        _fsync(part)
+        part.replace(work / "durable.tiff")
+        _fsync(work)
+
+    fns: list[Callable[[], object]] = [sdk, raw, raw_durable]
+    for fn in fns:  # warm-up
+        fn()
+    size_bytes = (work / "sdk.tiff").stat().st_size
+    if (work / "raw.tiff").stat().st_size != size_bytes:
+        raise RuntimeError("the SDK and raw downloads differ in size")
+    sdk_s, raw_s, durable_s = _interleaved(fns, rounds=rounds, per_round=1)
+    sdk_mbps = size_bytes / _MB / _median_s(sdk_s)
+    rows: list[list[object]] = []
+    for what, raw_costs in (("hash+write", raw_s), ("+fsync+rename", durable_s)):
+        raw_mbps = size_bytes / _MB / _median_s(raw_costs)
+        ratio = sdk_mbps / raw_mbps
+        rows.append(
+            [
+                f"download {size_bytes / _MB:.1f} MB (raw: {what})",
+                round(sdk_mbps, 1),
+                round(raw_mbps, 1),
+                "MB/s (median)",
+                round(ratio, 3),
+                f">= {TARGET_THROUGHPUT_RATIO}",
+                ratio >= TARGET_THROUGHPUT_RATIO,
+            ]
+        )
+    return rows
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# memory: measured in a fresh process, one per method (tracemalloc's own bookkeeping would show
+# in the resident set size)
+
+
+def _current_rss_bytes() -> int | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _max_rss_bytes() -> int:
+    # Linux reports kilobytes, macOS bytes.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _memory_child(
+    method: str, image_id: str, sha256: str, warm_image_id: str, warm_sha: str
+) -> None:
+    """Download one artifact with the SDK and print how much the process grew (JSON, bytes)."""
+    client = Semphony()  # SEMPHONY_BASE_URL / SEMPHONY_TOKEN from the parent
+    run = client.runs.create(name="sdk-benchmark-memory")
+    with (
+        tempfile.TemporaryDirectory(prefix="semphony-bench-mem-") as tmp,
+        run.session(guardrails=ImagingGuardrails.none()).start() as session,
+    ):
+        big = AcquisitionResult.from_dict(
+            {"correlation_id": "memory", "image_id": image_id, "metadata": {"sha256": sha256}}
+        )
+        warm = AcquisitionResult.from_dict(
+            {"correlation_id": "warm", "image_id": warm_image_id, "metadata": {"sha256": warm_sha}}
+        )
+        # Warm up: imports, the connection, the version check and the download path itself.
+        _sdk_download(session, warm, Path(tmp) / "warm.tiff")
+        gc.collect()
+        if method == "tracemalloc":
+            tracemalloc.start()
+            before, _ = tracemalloc.get_traced_memory()
+            _sdk_download(session, big, Path(tmp) / "big.tiff")
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            growth = peak - before
+        else:
+            # Growth from the resident set now (not the earlier peak), so it is never understated.
+            before = _current_rss_bytes() or _max_rss_bytes()
+            _sdk_download(session, big, Path(tmp) / "big.tiff")
+            growth = _max_rss_bytes() - before
+        size = (Path(tmp) / "big.tiff").stat().st_size
+    client.close()
+    print(json.dumps({"growth_bytes": growth, "size_bytes": size}))
+
+
+def _memory_rows(
+    server: _Server, big: AcquisitionResult, warm: AcquisitionResult
+) -> list[list[object]]:
+    env = {**os.environ, "SEMPHONY_BASE_URL": server.url, "SEMPHONY_TOKEN": server.token}
+    assert big.image_id is not None
+    assert warm.image_id is not None
+    rows: list[list[object]] = []
+    for method, label in (("tracemalloc", "tracemalloc"), ("maxrss", "ru_maxrss")):
+        args = [sys.executable, "-m", "benchmarks.sdk", "memory-child", method]
+        args += [big.image_id, _sha(big), warm.image_id, _sha(warm)]
+        done = subprocess.run(
+            args, env=env, cwd=_REPO, capture_output=True, text=True, check=False, timeout=900
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"memory child ({method}) failed:\n{done.stderr[-3000:]}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        growth_mb = figures["growth_bytes"] / _MB
+        rows.append(
+            [
+                f"memory growth, {figures['size_bytes'] / _MB:.1f} MB download ({label})",
+                round(growth_mb, 2),
+                None,
+                "MB",
+                None,
+                f"< {TARGET_GROWTH_MB:g}",
+                growth_mb < TARGET_GROWTH_MB,
+            ]
+        )
+    return rows
+
+
+def run(quick: bool) -> dict[str, object]:
+    """Per-call overhead, download throughput and download memory of the SDK (see module doc)."""
+    rounds, per_round = (4, 25) if quick else (12, 50)
+    download_rounds = 3 if quick else 9
+    download_side_px = 2048 if quick else 4096
+    memory_side_px = 4096 if quick else 11600
+    with tempfile.TemporaryDirectory(prefix="semphony-bench-") as tmp:
+        work = Path(tmp)
+        with _server(work / "data") as server:
+            client = Semphony(base_url=server.url, token=server.token)
+            http = _raw_client(server)
+            try:
+                run_ = client.runs.create(name="sdk-benchmark")
+                with run_.session().start() as session:
+                    session.chamber.pump()
+                    session.beam.on()
+                    rows = _per_call_rows(session, http, rounds=rounds, per_round=per_round)
+                    small, _ = _acquire(session, download_side_px)
+                    rows += _download_rows(session, http, small, work, rounds=download_rounds)
+                    big, big_render_s = _acquire(session, memory_side_px)
+                # The children take the lease in turn to download; this session has let it go.
+                rows += _memory_rows(server, big, small)
+            finally:
+                http.close()
+                client.close()
+    raw_wall_ms = rows[0][2]
+    slow_loopback = isinstance(raw_wall_ms, float) and raw_wall_ms >= _DELAYED_ACK_MS
+    return {
+        "name": "sdk",
+        "columns": ["measure", "sdk", "raw_httpx", "unit", "ratio", "target", "meets_target"],
+        "rows": rows,
+        "notes": (
+            f"server in its own process on loopback; per call: {rounds} rounds × {per_round} "
+            "calls each, alternating which goes first; raw = keep-alive httpx.Client GET + "
+            "json(); SDK parses the state into typed models; client CPU = this process's CPU "
+            "time per call. Download: the SDK writes a temp "
+            "file, hashes, checks Repr-Digest and the recorded sha256, fsyncs and renames; raw "
+            "hashes and writes (second row: also fsyncs and renames, the SDK's durability). "
+            "Memory: a fresh SDK process per method, growth "
+            f"from just before the download, artifact {memory_side_px}² 16-bit "
+            f"(acquired and written by the server in {big_render_s:.1f} s)."
+            + (
+                f" A raw keep-alive GET took {raw_wall_ms} ms on loopback: the server's sockets "
+                "lack TCP_NODELAY, so every keep-alive answer waits out a delayed ACK (~40 ms) "
+                "and the wall ratio mostly compares two waits; the client-CPU row shows the "
+                "SDK's own cost."
+                if slow_loopback
+                else ""
+            )
+        ),
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 7 and sys.argv[1] == "memory-child":
+        _memory_child(*sys.argv[2:7])
+    else:
+        result = run(quick="--quick" in sys.argv)
+        print(json.dumps(result, indent=2, default=str))
