@@ -1,0 +1,678 @@
+"""`find_roi`: relocate a saved ROI, coarse to fine, and finish on it with beam shift.
+
+The search, level by level from the coarsest saved level (L0) to the finest (the ROI):
+
+1. start at the saved pose (or the current one), beam shift zeroed, scan rotation as saved;
+2. at L0, search the angle too (`register_rotation`); make the image upright with scan rotation
+   (or stage rotation, if the device has no scan rotation) so finer levels match without turning;
+   if the match fails the confidence gate, search a 3×3 then a 5×5 grid of fields at half-FOV
+   spacing, and give up with ``found=False`` if none passes;
+3. at each level, move by the measured offset and re-image until the offset is under
+   max(1.5 px, stage repeatability), the iterations run out, or the offset or confidence gets
+   worse; a small move (under a tenth of the field) is verified by the next, finer level instead;
+4. at the finest level, take up the last residual with beam shift (within its limits), image
+   once more and report the residual that image shows.
+
+Every stage move goes through the session's guardrails, split into steps the relative limits
+allow, and arrives travelling in +x and +y so backlash always lands the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from semphony_api.api.system import get_device
+from semphony_api.models.device_info import DeviceInfo
+from skimage.measure import block_reduce
+from skimage.transform import resize
+
+from semphony._exceptions import SemphonyGuardrailException
+from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiLevel
+from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
+from semphony.roi._progress import FindProgress, ProgressOption
+from semphony.roi._records import RoiLevelRecord, RoiRecord, fetch_record
+from semphony.roi.registration import Registration, register, register_rotation
+
+if TYPE_CHECKING:
+    from semphony.session import Session
+
+__all__ = ["LevelImages", "find_roi"]
+
+Array = NDArray[np.float64]
+Start = Literal["saved", "current"]
+
+# Detector fields that go together: overriding one drops the saved others (BSE is not channel 0).
+_DETECTOR_FIELDS = ("mode", "detector_mode", "detector_channel")
+_ROTATION_SEARCH_DEG = 20.0
+_ROTATION_SEARCH_SIDE_PX = 256  # the angle is searched on images binned to about this size
+_ROTATION_TOLERANCE_DEG = 0.05
+_SCREEN_TOLERANCE_DEG = 0.5  # grid fields are screened coarsely; a match is then refined
+_SCREEN_SIDE_PX = 128
+_MIN_ROTATION_DEG = 0.02  # smaller angles are left alone: below what L0 can measure
+_RE_IMAGE_FRACTION = 0.1  # a move beyond this fraction of the FOV is checked at the same level
+_GRID_RINGS = 2
+# The gate against a wrong match, on top of the registration's confidence: the peak must stand
+# well above the one the same reference gets against the mirrored image (same statistics, same
+# window, no shared content), a null measured for every pair; a finer level must find the ROI
+# near the centre the coarser one left; and after a move the offset must fall to about zero.
+_NULL_FACTOR = 1.5
+_NULL_MARGIN = 3.0
+_CAPTURE_FRACTION = 0.25
+_MOVE_RESIDUAL_FRACTION = 0.2
+_APPROACH_UM = 5.0
+_WORSE_FACTOR = 1.25
+_CONFIDENCE_DROP = 0.2
+_FINISH_ATTEMPTS = 2
+
+
+@dataclass
+class LevelImages:
+    """What the report shows for one level: reference, last image and its registration."""
+
+    level: RoiLevel
+    fov_um: float
+    reference: Array
+    image: Array | None = None
+    registration: Registration | None = None
+    pixel_um: float = 0.0
+    iterations: int = 0
+
+
+@dataclass
+class _Shot:
+    """One acquisition and its registration against a level's reference."""
+
+    image: Array
+    result: AcquisitionResult
+    pixel_um: float
+    frame: Frame
+    registration: Registration
+    null_psr: float = 0.0
+    accepted: bool = False
+
+
+@dataclass
+class _Outcome:
+    found: bool = False
+    reason: str | None = None
+    residual_um: float | None = None
+    confidence: float | None = None
+
+
+@dataclass
+class _Counters:
+    acquisitions: int = 0
+    stage_moves: int = 0
+    grid_cells: int = 0
+    rotation_deg: float = 0.0
+    rotation_at_search_edge: bool = False
+    per_level: dict[str, int] = field(default_factory=dict)
+
+
+def _device(session: Session) -> dict[str, Any]:
+    doc: dict[str, Any] = session._transport.call(get_device.sync_detailed, DeviceInfo).to_dict()
+    return doc
+
+
+def _find_config(record: RoiRecord, config: AcquisitionConfig | None) -> AcquisitionConfig:
+    """The saved shared settings, minus the working distance (focus belongs to the mounting),
+    with `config`'s fields on top; overriding the detector drops the saved detector fields."""
+    saved = record.acquisition.to_dict() if record.acquisition is not None else {}
+    saved.pop("working_distance_mm", None)
+    if saved.get("mode") is None and saved.get("detector_mode") is None:
+        saved["mode"] = record.detector.mode
+    override = config.to_dict() if config is not None else {}
+    for name in ("fov_um", "roi_name", "roi_level"):
+        if override.get(name) is not None:
+            raise ValueError(
+                f"find_roi: config.{name} must be None: each level's FOV and tags come from "
+                "the saved record"
+            )
+    if any(override.get(name) is not None for name in _DETECTOR_FIELDS):
+        for name in _DETECTOR_FIELDS:
+            saved.pop(name, None)
+    return AcquisitionConfig.from_dict({**saved, **override})
+
+
+def _range(doc: object) -> tuple[float, float]:
+    """A wire `Range` ({min, max}) as a pair; absent means the device offers nothing: (0, 0)."""
+    if isinstance(doc, dict) and isinstance(doc.get("min"), int | float):
+        return float(doc["min"]), float(doc["max"])
+    return 0.0, 0.0
+
+
+def _norm(x: float, y: float) -> float:
+    return math.hypot(x, y)
+
+
+class _Finder:
+    """One `find_roi` call: the state of the search and what it has measured."""
+
+    def __init__(
+        self,
+        session: Session,
+        record: RoiRecord,
+        config: AcquisitionConfig,
+        *,
+        tolerance_um: float,
+        max_iterations: int,
+        display: FindProgress,
+    ) -> None:
+        self.session = session
+        self.record = record
+        self.config = config
+        self.tolerance_um = tolerance_um
+        self.max_iterations = max_iterations
+        self.display = display
+        device = _device(session)
+        self.repeatability_um = float(device.get("stage_repeatability_um") or 0.0)
+        limits = device.get("limits") or {}
+        self.beam_shift_x_um = _range(limits.get("beam_shift_x_um"))
+        self.beam_shift_y_um = _range(limits.get("beam_shift_y_um"))
+        capabilities = set(device.get("capabilities") or ())
+        self.upright: Literal["scan_rotation", "stage_rotation", "none"] = (
+            "scan_rotation"
+            if "scan_rotation" in capabilities
+            else "stage_rotation"
+            if capabilities & {"stage_rotation", "stage.rotation"}
+            else "none"
+        )
+        self.history: list[dict[str, Any]] = []
+        self.counters = _Counters()
+        self.panels: list[LevelImages] = []
+        self.references: dict[str, Array] = {}
+        self.last_threshold_um = 0.0
+
+    # ------------------------------------------------------------------ instrument helpers
+
+    def _reference(self, level: RoiLevelRecord) -> Array:
+        if level.level not in self.references:
+            pixels = self.session.imaging.read(
+                AcquisitionResult(correlation_id=level.correlation_id, image_id=level.image_id)
+            )
+            self.references[level.level] = np.asarray(pixels, dtype=np.float64)
+        return self.references[level.level]
+
+    def _acquire(self, level: RoiLevelRecord) -> tuple[Array, AcquisitionResult, float, Frame]:
+        config = dataclasses.replace(self.config, fov_um=level.fov_um)
+        result = self.session.imaging.acquire(config)
+        self.counters.acquisitions += 1
+        image = np.asarray(self.session.imaging.read(result), dtype=np.float64)
+        applied = result.metadata.get("applied")
+        applied = applied if isinstance(applied, dict) else {}
+        pixel = applied.get("pixel_size_um")
+        pixel_um = float(pixel) if isinstance(pixel, int | float) else level.fov_um / image.shape[1]
+        stage = result.metadata.get("stage")
+        stage = stage if isinstance(stage, dict) else {}
+        frame = Frame(
+            r_deg=float(stage.get("r_deg", 0.0)),
+            scan_rotation_deg=float(applied.get("scan_rotation_deg", 0.0)),
+            t_deg=float(stage.get("t_deg", 0.0)),
+        )
+        return image, result, pixel_um, frame
+
+    def _move_xy_um(self, dx_um: float, dy_um: float) -> int:
+        """Move the stage by (dx, dy) µm in allowed, +approaching steps; the number of moves."""
+        guardrails = self.session.guardrails
+        state = self.session.state()
+        steps = plan_xy(
+            dx_um / 1000.0,
+            dy_um / 1000.0,
+            max_x_mm=guardrails.max_step("x", state),
+            max_y_mm=guardrails.max_step("y", state),
+            approach_mm=_APPROACH_UM / 1000.0,
+        )
+        for step in steps:
+            self.session.stage.move_by(
+                x=step.dx_mm if step.dx_mm else None, y=step.dy_mm if step.dy_mm else None
+            )
+            self.counters.stage_moves += 1
+        return len(steps)
+
+    def _rotate_stage(self, delta_deg: float) -> None:
+        state = self.session.state()
+        for step in plan_rotation(delta_deg, self.session.guardrails.max_step("r", state)):
+            self.session.stage.move_by(r=step)
+            self.counters.stage_moves += 1
+
+    def _make_upright(self, angle_deg: float) -> None:
+        """Turn the image by `angle_deg` so it shows the reference upright."""
+        if self.upright == "scan_rotation":
+            rho = self.session.state().scan_rotation_deg + angle_deg
+            rho = (rho + 180.0) % 360.0 - 180.0
+            self.session.optics.set(scan_rotation_deg=rho)
+        elif self.upright == "stage_rotation":
+            self._rotate_stage(-angle_deg)
+        self.counters.rotation_deg += angle_deg
+
+    # ------------------------------------------------------------------ registration
+
+    def _register(
+        self, reference: Array, image: Array, *, search_rotation: bool, screen: bool = False
+    ) -> Registration:
+        """Register `image` on `reference`; with `search_rotation` the angle is searched too (on
+        binned images, to `_SCREEN_TOLERANCE_DEG` only when `screen`ing grid fields)."""
+        if reference.shape != image.shape:
+            reference = _match_shape(reference, image.shape)
+        residual_angle = self.counters.rotation_deg if self.upright == "none" else 0.0
+        if not search_rotation:
+            return register(reference, image, rotation_deg=residual_angle)
+        side_px = _SCREEN_SIDE_PX if screen else _ROTATION_SEARCH_SIDE_PX
+        factor = max(1, round(max(image.shape) / side_px))
+        coarse = register_rotation(
+            _bin(reference, factor),
+            _bin(image, factor),
+            max_angle_deg=_ROTATION_SEARCH_DEG,
+            tolerance_deg=_SCREEN_TOLERANCE_DEG if screen else _ROTATION_TOLERANCE_DEG,
+        )
+        fine = register(reference, image, rotation_deg=coarse.rotation_deg)
+        return dataclasses.replace(fine, at_search_edge=coarse.at_search_edge)
+
+    def _shot(self, level: RoiLevelRecord, *, search_rotation: bool, screen: bool = False) -> _Shot:
+        image, result, pixel_um, frame = self._acquire(level)
+        reference = self._reference(level)
+        reg = self._register(reference, image, search_rotation=search_rotation, screen=screen)
+        if screen and reg.passed:  # a match: now measure its angle properly
+            reg = self._register(reference, image, search_rotation=True)
+        null_psr = _null_psr(reference, image, reg) if reg.passed else 0.0
+        accepted = reg.passed and reg.psr >= max(_NULL_FACTOR * null_psr, null_psr + _NULL_MARGIN)
+        return _Shot(image, result, pixel_um, frame, reg, null_psr, accepted)
+
+    def _record(
+        self,
+        level: RoiLevelRecord,
+        iteration: int,
+        shot: _Shot,
+        *,
+        phase: str = "level",
+        cell: tuple[int, int] | None = None,
+    ) -> dict[str, Any]:
+        reg = shot.registration
+        sx, sy = shot.frame.image_to_stage_um(reg.offset_px, shot.pixel_um)
+        pose = shot.result.metadata.get("stage")
+        applied = shot.result.metadata.get("applied")
+        applied = applied if isinstance(applied, dict) else {}
+        entry: dict[str, Any] = {
+            "level": level.level,
+            "fov_um": level.fov_um,
+            "iteration": iteration,
+            "phase": phase,
+            "shift_x_um": sx,
+            "shift_y_um": sy,
+            "offset_px": [reg.offset_px[0], reg.offset_px[1]],
+            "rotation_deg": reg.rotation_deg,
+            "confidence": reg.confidence,
+            "psr": reg.psr,
+            "overlap_correlation": reg.overlap_correlation,
+            "overlap": reg.overlap,
+            "passed": shot.accepted,
+            "gate_passed": reg.passed,
+            "null_psr": shot.null_psr,
+            "contrast_inverted": reg.contrast_inverted,
+            "residual_um": _norm(sx, sy),
+            "pixel_um": shot.pixel_um,
+            "pose": dict(pose) if isinstance(pose, dict) else None,
+            "scan_rotation_deg": applied.get("scan_rotation_deg"),
+            "beam_shift_um": [applied.get("beam_shift_x_um"), applied.get("beam_shift_y_um")],
+            "image_id": shot.result.image_id,
+            "action": None,
+            "stop": None,
+        }
+        if cell is not None:
+            entry["grid_cell"] = [cell[0], cell[1]]
+        self.history.append(entry)
+        self.display.step(
+            f"{level.level} {phase} {iteration}: confidence {reg.confidence:.2f}, "
+            f"offset {_norm(sx, sy):.2f} µm"
+        )
+        return entry
+
+    # ------------------------------------------------------------------ the search
+
+    def run(self, start: Start) -> _Outcome:
+        levels = list(reversed(self.record.levels))  # coarsest first
+        self._go_to_start(levels[0], start)
+        for index, level in enumerate(levels):
+            final = index == len(levels) - 1
+            panel = LevelImages(level.level, level.fov_um, self._reference(level))
+            self.panels.append(panel)
+            outcome = self._level(level, panel, coarsest=index == 0, final=final)
+            self.display.level_done()
+            if outcome is not None:
+                return outcome
+        return _Outcome(found=False, reason="no level was searched")
+
+    def _go_to_start(self, coarsest: RoiLevelRecord, start: Start) -> None:
+        """Zero the beam shift, restore the saved scan rotation and FOV, go to the saved pose."""
+        saved = self.record.optics
+        self.session.optics.set(
+            fov_um=coarsest.fov_um,
+            scan_rotation_deg=saved.scan_rotation_deg,
+            beam_shift_x_um=0.0,
+            beam_shift_y_um=0.0,
+        )
+        if start != "saved":
+            return
+        state = self.session.state()
+        if abs(state.stage.r_deg - self.record.pose.r_deg) > 1e-6:
+            self._rotate_stage(self.record.pose.r_deg - state.stage.r_deg)
+            state = self.session.state()
+        target_x, target_y = self.record.centre_mm
+        self._move_xy_um(
+            (target_x - state.stage.x_mm) * 1000.0, (target_y - state.stage.y_mm) * 1000.0
+        )
+
+    def _grid_search(self, level: RoiLevelRecord) -> _Shot | None:
+        """Image the fields around the start at half-FOV spacing until one passes the gate."""
+        spacing_um = level.fov_um / 2.0
+        position = (0, 0)
+        for ring in range(1, _GRID_RINGS + 1):
+            for cell in grid_offsets(ring):
+                dx = (cell[0] - position[0]) * spacing_um
+                dy = (cell[1] - position[1]) * spacing_um
+                try:
+                    self._move_xy_um(dx, dy)
+                except SemphonyGuardrailException:
+                    continue  # a field the guardrails forbid is not searched
+                position = cell
+                self.counters.grid_cells += 1
+                shot = self._shot(level, search_rotation=True, screen=True)
+                self._record(level, 0, shot, phase="grid", cell=cell)
+                if shot.accepted:
+                    return shot
+        # Nothing matched: go back to where the search started.
+        self._move_xy_um(-position[0] * spacing_um, -position[1] * spacing_um)
+        return None
+
+    def _level(
+        self, level: RoiLevelRecord, panel: LevelImages, *, coarsest: bool, final: bool
+    ) -> _Outcome | None:
+        """Converge at one level; an `_Outcome` ends the search, None goes on to the next."""
+        threshold_um = 0.0
+        previous: dict[str, Any] | None = None
+        for iteration in range(1, self.max_iterations + 1):
+            shot = self._shot(level, search_rotation=coarsest and iteration == 1)
+            entry = self._record(level, iteration, shot)
+            panel.image, panel.registration, panel.pixel_um = (
+                shot.image,
+                shot.registration,
+                shot.pixel_um,
+            )
+            panel.iterations = iteration
+            self.counters.per_level[level.level] = iteration
+            reg = shot.registration
+            if not shot.accepted and coarsest and iteration == 1:
+                found = self._grid_search(level)
+                if found is None:
+                    entry["stop"] = "confidence_under_gate"
+                    return _Outcome(
+                        reason=f"{level.level}: no field of the start or the "
+                        f"{self.counters.grid_cells} searched around it matched the reference "
+                        f"above the confidence gate (best {self._best_confidence():.2f})",
+                        confidence=reg.confidence,
+                    )
+                shot, reg, entry = found, found.registration, self.history[-1]
+                panel.image, panel.registration = shot.image, reg
+            if not shot.accepted:
+                entry["stop"] = "confidence_under_gate"
+                if final or iteration > 1:
+                    return _Outcome(
+                        reason=f"{level.level} iteration {iteration}: {_refusal(shot)}",
+                        confidence=reg.confidence,
+                    )
+                return None  # an intermediate level without texture: the next one decides
+            threshold_um = max(1.5 * shot.pixel_um, self.repeatability_um)
+            sx, sy = entry["shift_x_um"], entry["shift_y_um"]
+            offset_um = _norm(sx, sy)
+            if not coarsest and iteration == 1 and offset_um > _CAPTURE_FRACTION * level.fov_um:
+                entry["stop"] = "inconsistent"
+                return _Outcome(
+                    reason=f"{level.level}: offset {offset_um:.1f} µm disagrees with the coarser "
+                    f"level, which left at most {self.last_threshold_um:.1f} µm",
+                    confidence=reg.confidence,
+                )
+            if previous is not None and offset_um > (
+                _MOVE_RESIDUAL_FRACTION * previous["residual_um"] + 2.0 * threshold_um
+            ):
+                entry["stop"] = "inconsistent"
+                return _Outcome(
+                    reason=f"{level.level} iteration {iteration}: after a move of "
+                    f"{previous['residual_um']:.1f} µm the offset is {offset_um:.1f} µm, not "
+                    "about zero: the match does not follow the stage",
+                    confidence=reg.confidence,
+                )
+            self.last_threshold_um = threshold_um
+            if previous is not None and (
+                offset_um > _WORSE_FACTOR * previous["residual_um"] + threshold_um
+                or reg.confidence < previous["confidence"] - _CONFIDENCE_DROP
+            ):
+                entry["stop"] = "worse"
+                return self._finish(level, panel, shot) if final else None
+            rotated = False
+            if coarsest and iteration == 1:
+                angle = reg.rotation_deg
+                self.counters.rotation_at_search_edge = reg.at_search_edge
+                if abs(angle) >= _MIN_ROTATION_DEG and self.upright != "none":
+                    self._make_upright(angle)
+                    rotated = abs(angle) >= 0.5
+                elif self.upright == "none":
+                    self.counters.rotation_deg += angle
+            need_move = offset_um > threshold_um
+            if not need_move and not rotated:
+                entry["stop"] = "converged"
+                return self._finish(level, panel, shot) if final else None
+            if iteration == self.max_iterations:
+                entry["stop"] = "max_iterations"
+                if final:
+                    return self._finish(level, panel, shot)
+            if need_move:
+                self._move_xy_um(sx, sy)
+                entry["action"] = "stage"
+            if iteration == self.max_iterations:
+                return None
+            if not final and not rotated and offset_um < _RE_IMAGE_FRACTION * level.fov_um:
+                entry["stop"] = "moved"  # the next, finer level checks this small move
+                return None
+            previous = entry
+        return None
+
+    def _finish(self, level: RoiLevelRecord, panel: LevelImages, shot: _Shot) -> _Outcome:
+        """Take up the residual with beam shift, image once more, and judge the result."""
+        for _ in range(_FINISH_ATTEMPTS):
+            reg = shot.registration
+            state = self.session.state()
+            cx, cy = shot.frame.image_to_column_um(reg.offset_px, shot.pixel_um)
+            bx, by = state.beam_shift_x_um + cx, state.beam_shift_y_um + cy
+            (x_lo, x_hi), (y_lo, y_hi) = self.beam_shift_x_um, self.beam_shift_y_um
+            if x_lo <= bx <= x_hi and y_lo <= by <= y_hi:
+                self.session.optics.set(beam_shift_x_um=bx, beam_shift_y_um=by)
+                self.history[-1]["action"] = "beam_shift"
+            else:  # beyond the beam shift's reach: the stage takes it, the shift starts over
+                sx, sy = shot.frame.image_to_stage_um(reg.offset_px, shot.pixel_um)
+                self.session.optics.set(beam_shift_x_um=0.0, beam_shift_y_um=0.0)
+                back_x, back_y = shot.frame.column_to_stage_um(
+                    state.beam_shift_x_um, state.beam_shift_y_um
+                )
+                self._move_xy_um(sx + back_x, sy + back_y)
+                self.history[-1]["action"] = "stage"
+            iteration = self.counters.per_level.get(level.level, 0) + 1
+            self.counters.per_level[level.level] = iteration
+            shot = self._shot(level, search_rotation=False)
+            entry = self._record(level, iteration, shot, phase="verify")
+            panel.image, panel.registration, panel.pixel_um = (
+                shot.image,
+                shot.registration,
+                shot.pixel_um,
+            )
+            panel.iterations = iteration
+            residual = entry["residual_um"]
+            if not shot.accepted:
+                entry["stop"] = "confidence_under_gate"
+                return _Outcome(
+                    reason=f"{level.level} verification: {_refusal(shot)}",
+                    residual_um=residual,
+                    confidence=shot.registration.confidence,
+                )
+            if residual <= self.tolerance_um:
+                entry["stop"] = "found"
+                return _Outcome(
+                    found=True, residual_um=residual, confidence=shot.registration.confidence
+                )
+        entry["stop"] = "residual_over_tolerance"
+        return _Outcome(
+            reason=f"the final residual {residual:.3f} µm is over the tolerance "
+            f"{self.tolerance_um:.3f} µm",
+            residual_um=residual,
+            confidence=shot.registration.confidence,
+        )
+
+    def _best_confidence(self) -> float:
+        return max((h["confidence"] for h in self.history), default=0.0)
+
+
+def _refusal(shot: _Shot) -> str:
+    """Why a registration was not accepted, in words."""
+    reg = shot.registration
+    if not reg.passed:
+        return f"confidence {reg.confidence:.2f} is under the gate"
+    return (
+        f"the peak (PSR {reg.psr:.1f}) does not stand above the mirrored-image null "
+        f"(PSR {shot.null_psr:.1f}) by the required margin"
+    )
+
+
+def _null_psr(reference: Array, image: Array, reg: Registration) -> float:
+    """The peak-to-sidelobe ratio of `reference` against the mirrored `image`: a wrong match."""
+    if reference.shape != image.shape:
+        reference = _match_shape(reference, image.shape)
+    return register(reference, image[:, ::-1], rotation_deg=reg.rotation_deg).psr
+
+
+def _bin(image: Array, factor: int) -> Array:
+    if factor <= 1:
+        return image
+    rows, cols = image.shape
+    cropped = image[: rows - rows % factor, : cols - cols % factor]
+    binned = block_reduce(cropped, (factor, factor), np.mean)  # type: ignore[no-untyped-call]
+    return np.asarray(binned, dtype=np.float64)
+
+
+def _match_shape(reference: Array, shape: tuple[int, ...]) -> Array:
+    """The reference resampled to another resolution of the same field (same aspect ratio)."""
+    ref_rows, ref_cols = reference.shape
+    rows, cols = shape[0], shape[1]
+    if abs(ref_rows / ref_cols - rows / cols) > 1e-3:
+        raise ValueError(
+            f"find_roi: the images are {cols}x{rows} px but the reference is "
+            f"{ref_cols}x{ref_rows} px; config.resolution must keep the saved aspect ratio"
+        )
+    out = resize(  # type: ignore[no-untyped-call]
+        reference, (rows, cols), anti_aliasing=rows < ref_rows, preserve_range=True
+    )
+    return np.asarray(out, dtype=np.float64)
+
+
+def find_roi(
+    session: Session,
+    name: str,
+    *,
+    config: AcquisitionConfig | None = None,
+    start: Start = "saved",
+    tolerance_um: float | None = None,
+    max_iterations_per_level: int = 4,
+    report: str | Path | None = None,
+    progress: ProgressOption = None,
+) -> FindRoiResult:
+    """Relocate the saved ROI `name`; see the module docstring for the search.
+
+    `config` overrides the saved acquisition settings (e.g. ``mode="BSE"`` where SE was saved);
+    `start` is ``"saved"`` (go to the saved pose first) or ``"current"``; `tolerance_um` defaults
+    to one pixel of the finest level. ``found`` is True only when the last image, after the beam
+    shift, matches the reference within the tolerance above the confidence gate. `report` writes
+    a PNG of every level's reference, last image and overlay; `progress=True` shows a display.
+    """
+    if start not in ("saved", "current"):
+        raise ValueError(f"find_roi: start must be 'saved' or 'current', got {start!r}")
+    if isinstance(max_iterations_per_level, bool) or max_iterations_per_level < 1:
+        raise ValueError(
+            f"find_roi: max_iterations_per_level must be an int >= 1, "
+            f"got {max_iterations_per_level!r}"
+        )
+    if tolerance_um is not None and not (math.isfinite(tolerance_um) and tolerance_um > 0):
+        raise ValueError(f"find_roi: tolerance_um must be > 0, got {tolerance_um!r}")
+    started = time.perf_counter()
+    record = fetch_record(session._transport, name)
+    find_config = _find_config(record, config)
+    finest = record.levels[0]
+    if tolerance_um is None:
+        width = finest.resolution[0] if finest.resolution else None
+        tolerance_um = finest.pixel_size_um or (finest.fov_um / width if width else 0.0)
+    clock_start = session.state().clock_s
+    with FindProgress(progress, total=len(record.levels)) as display:
+        finder = _Finder(
+            session,
+            record,
+            find_config,
+            tolerance_um=float(tolerance_um),
+            max_iterations=max_iterations_per_level,
+            display=display,
+        )
+        outcome = finder.run(start)
+    state = session.state()
+    counters = finder.counters
+    frame = Frame(state.stage.r_deg, state.scan_rotation_deg, state.stage.t_deg)
+    shift_stage = frame.column_to_stage_um(state.beam_shift_x_um, state.beam_shift_y_um)
+    start_x, start_y = record.centre_mm
+    stage_um = (
+        (state.stage.x_mm - start_x) * 1000.0,
+        (state.stage.y_mm - start_y) * 1000.0,
+    )
+    total = _norm(*stage_um) + _norm(*shift_stage)
+    metrics: dict[str, Any] = {
+        "acquisitions": counters.acquisitions,
+        "stage_moves": counters.stage_moves,
+        "instrument_s": state.clock_s - clock_start,
+        "wall_s": time.perf_counter() - started,
+        "final_residual_um": outcome.residual_um,
+        "final_confidence": outcome.confidence,
+        "tolerance_um": tolerance_um,
+        "iterations_per_level": dict(counters.per_level),
+        "rotation_deg": counters.rotation_deg,
+        "rotation_at_search_edge": counters.rotation_at_search_edge,
+        "upright_by": finder.upright,
+        "grid_cells_searched": counters.grid_cells,
+        "stage_correction_um": list(stage_um),
+        "beam_shift_um": [state.beam_shift_x_um, state.beam_shift_y_um],
+        "beam_shift_share": _norm(*shift_stage) / total if total > 0 else 0.0,
+        "roi_centre_mm": [
+            state.stage.x_mm + shift_stage[0] / 1000.0,
+            state.stage.y_mm + shift_stage[1] / 1000.0,
+        ],
+        "scan_rotation_deg": state.scan_rotation_deg,
+        "reason": outcome.reason,
+    }
+    final_pose = {
+        "x": state.stage.x_mm,
+        "y": state.stage.y_mm,
+        "r": state.stage.r_deg,
+        "fov_um": state.fov_um,
+    }
+    result = FindRoiResult(
+        found=outcome.found,
+        final_pose=final_pose,
+        iterations=len(finder.history),
+        level_history=finder.history,
+        metrics=metrics,
+    )
+    if report is not None:
+        from semphony.roi._report import write_report
+
+        write_report(Path(report), name, finder.panels, result)
+    return result
