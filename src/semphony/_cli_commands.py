@@ -1,0 +1,259 @@
+"""`semphony acquire` and `semphony roi save | find | list`: parse, call the SDK, print."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from semphony_api.api.rois import list_rois
+from semphony_api.models.roi_record_list import RoiRecordList
+from semphony_api.types import UNSET
+
+from semphony._cli_connect import (
+    CliInputError,
+    add_connection_arguments,
+    open_client,
+    open_session,
+)
+from semphony._cli_render import (
+    download_image,
+    find_table,
+    roi_list_table,
+    summarise_acquisition,
+)
+from semphony.models import AcquisitionConfig, RoiSpec
+from semphony.session import Session
+
+__all__ = ["add_acquire_parser", "add_roi_parser"]
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    """`WIDTHxHEIGHT` (or one number for a square) as (width, height) pixels."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        if len(parts) == 1:
+            side = int(parts[0])
+            return side, side
+        if len(parts) == 2:
+            return int(parts[0]), int(parts[1])
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(
+        f"resolution must be WIDTHxHEIGHT in pixels (e.g. 1024x1024), got {text!r}"
+    )
+
+
+def _add_imaging_arguments(parser: argparse.ArgumentParser) -> None:
+    """The acquisition settings (all optional: the instrument's current ones otherwise)."""
+    group = parser.add_argument_group("acquisition")
+    group.add_argument("--resolution", type=_resolution, default=None, help="WIDTHxHEIGHT px")
+    group.add_argument("--mode", default=None, help="detector mode, e.g. SE or BSE")
+    group.add_argument("--dwell-us", type=float, default=None, help="pixel dwell time (µs)")
+    group.add_argument("--scan-speed-index", type=int, default=None, help="device scan speed")
+    group.add_argument("--detector-channel", type=int, default=None, help="detector channel")
+    group.add_argument("--working-distance-mm", type=float, default=None, help="focus (mm)")
+    group.add_argument("--bit-depth", type=int, default=None, help="8 or 16")
+
+
+def _add_position_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("stage (moved to first, if given)")
+    group.add_argument("--x-mm", type=float, default=None, help="stage x (mm)")
+    group.add_argument("--y-mm", type=float, default=None, help="stage y (mm)")
+
+
+def _config(args: argparse.Namespace, *, fov_um: float | None = None) -> AcquisitionConfig:
+    """The acquisition config the options describe (pydantic refuses what is out of range)."""
+    return AcquisitionConfig(
+        fov_um=fov_um,
+        resolution=args.resolution,
+        mode=args.mode,
+        dwell_time_us=args.dwell_us,
+        scan_speed_index=args.scan_speed_index,
+        detector_channel=args.detector_channel,
+        working_distance_mm=args.working_distance_mm,
+        bit_depth=args.bit_depth,
+    )
+
+
+def _go_to(session: Session, args: argparse.Namespace, console: Console) -> None:
+    if args.x_mm is None and args.y_mm is None:
+        return
+    pose = session.stage.move_to(x=args.x_mm, y=args.y_mm)
+    console.print(f"stage at x {pose.x_mm:.4f} mm, y {pose.y_mm:.4f} mm")
+
+
+# --------------------------------------------------------------------------------- acquire
+
+
+def _acquire(args: argparse.Namespace, console: Console) -> int:
+    config = _config(args, fov_um=args.fov_um)  # checked before any instrument is touched
+    output: Path | None = args.output
+    if output is not None and output.suffix.lower() not in (".tif", ".tiff"):
+        raise CliInputError(f"-o/--output must name a .tiff file, got {str(output)!r}")
+    with open_session(args, console, run_name="semphony acquire") as (_, session):
+        _go_to(session, args, console)
+        result = session.imaging.acquire(config, target_path=output, progress=True)
+    console.print(f"acquired {summarise_acquisition(result)}")
+    return 0
+
+
+def add_acquire_parser(sub: Any) -> None:
+    """`semphony acquire --fov-um 100 --resolution 1024x1024 -o out.tiff`."""
+    parser = sub.add_parser(
+        "acquire",
+        help="acquire one image (a TIFF with its pixel size)",
+        description="Acquire one image with the given settings and save it as a TIFF.",
+    )
+    parser.add_argument("--fov-um", type=float, default=None, help="field of view (µm)")
+    _add_imaging_arguments(parser)
+    _add_position_arguments(parser)
+    parser.add_argument("-o", "--output", type=Path, default=None, help="TIFF file to write")
+    add_connection_arguments(parser)
+    parser.set_defaults(func=_acquire)
+
+
+# ------------------------------------------------------------------------------------- roi
+
+
+def _roi_save(args: argparse.Namespace, console: Console) -> int:
+    spec = RoiSpec(
+        name=args.name,
+        roi_fov_um=args.roi_fov_um,
+        l2_fov_um=args.l2_fov_um,
+        l1_fov_um=args.l1_fov_um,
+        l0_fov_um=args.l0_fov_um,
+    )
+    config = _config(args)
+    with open_session(args, console, run_name=f"semphony roi save {spec.name}") as (
+        client,
+        session,
+    ):
+        _go_to(session, args, console)
+        levels = ", ".join(f"{level} {fov:g} µm" for level, fov in spec.levels())
+        console.print(f"saving ROI {spec.name!r}: acquiring {levels}")
+        record = session.imaging.save_roi(
+            spec, config=config, specimen_id=args.specimen_id, overwrite=args.overwrite
+        )
+        pose = record.pose
+        console.print(
+            f"saved ROI {record.name!r} at x {pose.x_mm:.4f} mm, y {pose.y_mm:.4f} mm, "
+            f"r {pose.r_deg:.2f}° with {len(record.levels)} level(s)"
+        )
+        if args.out_dir is not None:
+            for level in record.levels:
+                path = Path(args.out_dir) / f"{record.name}-{level.level}.tiff"
+                download_image(client, level.image_id, path)
+                console.print(f"wrote {path} ({level.level}, {level.fov_um:g} µm)")
+    return 0
+
+
+def _roi_find(args: argparse.Namespace, console: Console) -> int:
+    if args.tolerance_um is not None and not args.tolerance_um > 0:
+        raise CliInputError(f"--tolerance-um must be > 0, got {args.tolerance_um:g}")
+    override = AcquisitionConfig(mode=args.mode) if args.mode is not None else None
+    with open_session(args, console, run_name=f"semphony roi find {args.name}") as (
+        client,
+        session,
+    ):
+        console.print(f"finding ROI {args.name!r} (start: {args.start} pose)")
+        result = session.imaging.find_roi(
+            args.name,
+            config=override,
+            start=args.start,
+            tolerance_um=args.tolerance_um,
+            max_iterations_per_level=args.max_iterations_per_level,
+            report=args.report,
+            progress=True,
+        )
+        console.print(find_table(result, title=f"find_roi {args.name!r}"))
+        last_image = next(
+            (h.get("image_id") for h in reversed(result.level_history) if h.get("image_id")),
+            None,
+        )
+        if args.output is not None and result.found and isinstance(last_image, str):
+            download_image(client, last_image, args.output)
+            console.print(f"wrote the found ROI image to {args.output}")
+    metrics = result.metrics
+    pose = result.final_pose or {}
+    if args.report is not None:
+        console.print(f"wrote the report to {args.report}")
+    if not result.found:
+        console.print(f"[red]not found[/red]: {metrics.get('reason') or 'no reason given'}")
+        return 1
+    residual = metrics.get("final_residual_um")
+    console.print(
+        f"[green]found[/green] ROI {args.name!r} at x {pose.get('x', float('nan')):.4f} mm, "
+        f"y {pose.get('y', float('nan')):.4f} mm, r {pose.get('r', 0.0):.2f}°; residual "
+        f"{residual if isinstance(residual, int | float) else float('nan'):.3f} µm after "
+        f"{result.iterations} iteration(s), {metrics.get('acquisitions', '?')} acquisitions"
+    )
+    return 0
+
+
+def _roi_list(args: argparse.Namespace, console: Console) -> int:
+    with open_client(args, console) as client:
+        page = client._transport.call(
+            list_rois.sync_detailed,
+            RoiRecordList,
+            specimen_id=UNSET if args.specimen_id is None else args.specimen_id,
+        )
+    console.print(roi_list_table([doc.to_dict() for doc in page.items]))
+    return 0
+
+
+def add_roi_parser(sub: Any) -> None:
+    """`semphony roi save | find | list`."""
+    roi = sub.add_parser("roi", help="save, find and list ROI pyramids")
+    roi_sub = roi.add_subparsers(dest="roi_command", required=True, metavar="{save,find,list}")
+
+    save = roi_sub.add_parser(
+        "save",
+        help="acquire an ROI pyramid at the current (or given) position and store it",
+        description="Acquire the ROI's levels, finest first, and store the ROI record.",
+    )
+    save.add_argument("name", metavar="NAME", help="the ROI's name")
+    save.add_argument("--roi-fov-um", type=float, default=50.0, help="finest level (default 50)")
+    save.add_argument("--l2-fov-um", type=float, default=150.0, help="level 2 (0 skips)")
+    save.add_argument("--l1-fov-um", type=float, default=300.0, help="level 1 (0 skips)")
+    save.add_argument("--l0-fov-um", type=float, default=1500.0, help="overview (0 skips)")
+    save.add_argument("--overwrite", action="store_true", help="replace an ROI of that name")
+    save.add_argument("--specimen-id", default=None, help="the specimen's identifier")
+    save.add_argument(
+        "--out-dir", type=Path, default=None, help="also write the level images (TIFF) here"
+    )
+    _add_imaging_arguments(save)
+    _add_position_arguments(save)
+    add_connection_arguments(save)
+    save.set_defaults(func=_roi_save)
+
+    find = roi_sub.add_parser(
+        "find",
+        help="relocate a saved ROI, coarse to fine",
+        description="Relocate a saved ROI: register each level from the overview down, move "
+        "there, and finish on it with beam shift. Exits 1 when it is not found.",
+    )
+    find.add_argument("name", metavar="NAME", help="the saved ROI's name")
+    find.add_argument(
+        "--start",
+        choices=["saved", "current"],
+        default="saved",
+        help="start at the saved pose (default) or where the stage is",
+    )
+    find.add_argument(
+        "--tolerance-um", type=float, default=None, help="final residual allowed (default 1 px)"
+    )
+    find.add_argument("--max-iterations-per-level", type=int, default=4, help="default 4")
+    find.add_argument("--mode", default=None, help="detector mode to find with (e.g. BSE)")
+    find.add_argument("--report", type=Path, default=None, help="write a PNG report here")
+    find.add_argument(
+        "-o", "--output", type=Path, default=None, help="write the found ROI image (TIFF) here"
+    )
+    add_connection_arguments(find)
+    find.set_defaults(func=_roi_find)
+
+    listing = roi_sub.add_parser("list", help="the saved ROIs")
+    listing.add_argument("--specimen-id", default=None, help="only this specimen's ROIs")
+    add_connection_arguments(listing, prepare=False)
+    listing.set_defaults(func=_roi_list)
