@@ -8,8 +8,11 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.typing import NDArray
 from skimage.registration import phase_cross_correlation
+from skimage.transform import AffineTransform, warp
 from skimage.transform import rotate as _rotate
 
 from semphony.server.drivers import (
@@ -23,6 +26,21 @@ from semphony.server.drivers import (
     StageTarget,
 )
 from semphony.server.drivers.sim.driver import PUMP_S, VENT_S
+from semphony.server.drivers.sim.optics import (
+    CONTRASTS,
+    EFFICIENCY,
+    ELECTRONS_PER_NA_US,
+    Geometry,
+    Response,
+    render_frame,
+)
+from semphony.server.drivers.sim.specimen import (
+    Contrast,
+    ProceduralSpecimen,
+    Specimen,
+    View,
+    _sample,
+)
 
 FOV_UM = 60.0
 SIZE = 256
@@ -400,3 +418,126 @@ def test_the_device_publishes_its_conventions() -> None:
     assert info.conventions["rotation_centre"] == "optical_axis"
     assert info.scan_speeds_us[3] == 1.0
     assert info.to_dict()["scan_speeds"][3] == {"index": 3, "dwell_time_us": 1.0}
+
+
+# ------------------------------------------------------------------ fast paths keep the physics
+
+
+def _warp_oracle(
+    grid: NDArray[np.float32], matrix: NDArray[np.float64], shape: tuple[int, int], cval: float
+) -> NDArray[np.float64]:
+    """skimage's general bilinear warp with a constant border: what `_sample` must reproduce."""
+    out = warp(  # type: ignore[no-untyped-call]
+        grid,
+        AffineTransform(matrix=matrix),  # type: ignore[no-untyped-call]
+        output_shape=shape,
+        order=1,
+        mode="constant",
+        cval=cval,
+        preserve_range=True,
+    )
+    return np.asarray(out, dtype=np.float64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    grid_rows=st.integers(3, 40),
+    grid_cols=st.integers(3, 40),
+    origin=st.tuples(st.floats(-20.0, 60.0), st.floats(-20.0, 60.0)),
+    steps=st.tuples(st.floats(0.05, 3.0), st.floats(0.05, 3.0)),
+    signs=st.tuples(st.sampled_from([-1.0, 1.0]), st.sampled_from([-1.0, 1.0])),
+    quarter_turn=st.booleans(),
+)
+def test_an_axis_aligned_view_is_resampled_as_the_general_bilinear_warp_does(
+    seed: int,
+    grid_rows: int,
+    grid_cols: int,
+    origin: tuple[float, float],
+    steps: tuple[float, float],
+    signs: tuple[float, float],
+    quarter_turn: bool,
+) -> None:
+    grid = np.random.default_rng(seed).uniform(-1, 1, (grid_rows, grid_cols)).astype(np.float32)
+    spacing_um = 0.5
+    grid_origin_um = (-3.0, 2.0)
+    # Grid index steps per output column and row: diagonal, or swapped for a quarter turn.
+    a, e = signs[0] * steps[0], signs[1] * steps[1]
+    col_step = (0.0, a) if quarter_turn else (a, 0.0)
+    row_step = (e, 0.0) if quarter_turn else (0.0, e)
+    shape = (23, 31)
+    view = View(
+        shape=shape,
+        origin_um=(
+            grid_origin_um[0] + origin[0] * spacing_um,
+            grid_origin_um[1] + origin[1] * spacing_um,
+        ),
+        col_step_um=(col_step[0] * spacing_um, col_step[1] * spacing_um),
+        row_step_um=(row_step[0] * spacing_um, row_step[1] * spacing_um),
+        detail_um=spacing_um,
+    )
+    matrix = np.array(
+        [
+            [col_step[0], row_step[0], origin[0]],
+            [col_step[1], row_step[1], origin[1]],
+            [0.0, 0.0, 1.0],
+        ]
+    )
+    fast = _sample(grid, view, grid_origin_um, spacing_um, cval=0.25)
+    assert fast.dtype == np.float32
+    assert fast.shape == shape
+    np.testing.assert_allclose(fast, _warp_oracle(grid, matrix, shape, 0.25), atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", ["texture", "periodic", "sparse"])
+def test_a_quarter_turn_of_scan_rotation_turns_the_specimen_signal_a_quarter_clockwise(
+    kind: str,
+) -> None:
+    specimen = ProceduralSpecimen(kind, seed=3)
+    contrast = CONTRASTS["SE"]
+    n, p = 96, 0.1
+    half = (n - 1) / 2 * p
+    upright = specimen.render(View((n, n), (-half, half), (p, 0.0), (0.0, -p), p), contrast)
+    # The raster turned a quarter counter-clockwise: columns run along +y, rows along +x.
+    turned = specimen.render(View((n, n), (-half, -half), (0.0, p), (p, 0.0), p), contrast)
+    assert upright.std() > 0.01
+    np.testing.assert_allclose(turned, np.rot90(upright, k=-1), atol=1e-5)
+
+
+class _Uniform(Specimen):
+    """A featureless specimen: the same signal everywhere."""
+
+    kind = "uniform"
+
+    def __init__(self, level: float) -> None:
+        self.level = level
+
+    def render(self, view: View, contrast: Contrast) -> NDArray[np.float32]:
+        return np.full(view.shape, self.level, np.float32)
+
+    def identity(self) -> dict[str, object]:
+        return {"kind": self.kind, "level": self.level}
+
+
+@pytest.mark.parametrize("level", [0.05, 0.4])
+def test_shot_noise_keeps_the_poisson_variance_of_the_detected_electrons(level: float) -> None:
+    dwell_us, current_na = 1.0, 0.1
+    frame = (
+        render_frame(
+            _Uniform(level),
+            Geometry(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+            mode="SE",
+            resolution=(256, 256),
+            fov_um=100.0,
+            blur_sigma_um=0.0,
+            dwell_us=dwell_us,
+            beam_current_na=current_na,
+            response=Response(),
+            bit_depth=16,
+            rng=np.random.default_rng(0),
+        ).astype(np.float64)
+        / 65535.0
+    )
+    electrons = dwell_us * current_na * ELECTRONS_PER_NA_US * EFFICIENCY["SE"]
+    assert frame.mean() == pytest.approx(level, rel=0.01)
+    assert frame.std() == pytest.approx(math.sqrt(level / electrons), rel=0.03)

@@ -29,6 +29,8 @@ from skimage.transform import resize
 
 from semphony.server.drivers.sim.specimen import Contrast, Specimen, View
 
+_F32 = NDArray[np.float32]
+
 __all__ = [
     "CONTRASTS",
     "EFFICIENCY",
@@ -153,16 +155,35 @@ def render_frame(
         signal = specimen.render(_view(geom, (height, width), pixel, pixel), contrast)
         if sigma_px > 0.5:
             signal = ndimage.gaussian_filter(signal, sigma_px, mode="nearest", truncate=3.0)
+    signal = np.ascontiguousarray(signal, dtype=np.float32)
+    _detect(signal, electrons_per_unit=_electrons(mode, dwell_us, beam_current_na), rng=rng)
+    return _respond(signal, response, bit_depth)
+
+
+def _electrons(mode: str, dwell_us: float, beam_current_na: float) -> float:
+    """Detected electrons per pixel for a signal of 1."""
+    return dwell_us * beam_current_na * ELECTRONS_PER_NA_US * EFFICIENCY[mode]
+
+
+def _detect(signal: _F32, *, electrons_per_unit: float, rng: np.random.Generator) -> None:
+    """Add shot noise in place: Gaussian with the Poisson variance signal / electrons_per_unit."""
     np.maximum(signal, np.float32(0.0), out=signal)
-    electrons = dwell_us * beam_current_na * ELECTRONS_PER_NA_US * EFFICIENCY[mode]
     noise = rng.standard_normal(signal.shape, dtype=np.float32)
-    noise *= np.sqrt(signal * np.float32(1.0 / electrons))
+    sd = np.multiply(signal, np.float32(1.0 / electrons_per_unit))
+    np.sqrt(sd, out=sd)
+    noise *= sd
     signal += noise
+
+
+def _respond(
+    signal: _F32, response: Response, bit_depth: int
+) -> NDArray[np.uint8] | NDArray[np.uint16]:
+    """Detector response and quantisation: clip(gain·s + offset, 0, 1) ** gamma, rounded."""
     if response.gain != 1.0:
         signal *= np.float32(response.gain)
     if response.offset != 0.0:
         signal += np.float32(response.offset)
-    np.clip(signal, 0.0, 1.0, out=signal)
+    np.clip(signal, np.float32(0.0), np.float32(1.0), out=signal)
     if response.gamma != 1.0:
         np.power(signal, np.float32(response.gamma), out=signal)
     full = 255.0 if bit_depth == 8 else 65535.0

@@ -11,8 +11,10 @@ is a Laplacian-pyramid synthesis: the coarsest octave is evaluated on a tiny gri
 cubic B-spline subdivision (which makes the octave smooth), the next octave's values are added, and
 so on down to the octave just coarser than a pixel; finer octaves would average out inside a pixel
 and are left out. Only the lattice points covering the view are ever computed, so the cost is about
-constant per pixel whatever the scale. One resampling (`skimage.transform.warp`, bilinear) then maps
-the specimen-aligned grid onto the rotated pixel grid.
+constant per pixel whatever the scale. One bilinear resampling then maps the specimen-aligned grid
+onto the pixel grid: two separable passes (a gather and a lerp each) when the view is axis-aligned,
+`skimage.transform.warp` when it is rotated. The synthesis runs in float32, in place, with both
+channels stacked so each level is one set of array operations.
 
 Two channels are synthesised: topography ``T`` (1/f noise: equal amplitude per octave) and material
 ``P`` (sparse lattice spikes, i.e. particles at every scale, thresholded into a 0..1 mask ``M``).
@@ -101,31 +103,44 @@ class Specimen(abc.ABC):
 # ------------------------------------------------------------------------------ hashed lattices
 
 
-def _mix(x: NDArray[np.uint32]) -> NDArray[np.uint32]:
-    """A 32-bit integer finaliser (lowbias32): every input bit affects every output bit."""
-    x ^= x >> _U32(16)
-    x *= _U32(0x7FEB352D)
-    x ^= x >> _U32(15)
-    x *= _U32(0x846CA68B)
-    x ^= x >> _U32(16)
+def _mix(x: NDArray[np.uint32], scratch: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """A 32-bit integer finaliser (lowbias32), in place: every input bit affects every output bit.
+
+    `scratch` (same shape) takes the shifted copies, so no temporary is allocated.
+    """
+    for shift, factor in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+        np.right_shift(x, _U32(shift), out=scratch)
+        np.bitwise_xor(x, scratch, out=x)
+        np.multiply(x, _U32(factor), out=x)
+    np.right_shift(x, _U32(16), out=scratch)
+    np.bitwise_xor(x, scratch, out=x)
     return x
+
+
+def _mix_1d(x: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    return _mix(x, np.empty_like(x))
 
 
 def _lattice_hash(salt: int, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.uint32]:
     """Hash of (salt, i, j) on the grid j (rows) × i (columns), as uint32."""
     s = _U32(salt & 0xFFFFFFFF)
-    a = _mix((i & 0xFFFFFFFF).astype(np.uint32) * _U32(0x9E3779B1) ^ s)
-    b = _mix((j & 0xFFFFFFFF).astype(np.uint32) * _U32(0x85EBCA77) + s)
-    return _mix(a[None, :] ^ (b[:, None] * _U32(0xC2B2AE3D)))
+    a = _mix_1d((i & 0xFFFFFFFF).astype(np.uint32) * _U32(0x9E3779B1) ^ s)
+    b = _mix_1d((j & 0xFFFFFFFF).astype(np.uint32) * _U32(0x85EBCA77) + s)
+    b *= _U32(0xC2B2AE3D)
+    h = np.bitwise_xor(a[None, :], b[:, None])
+    return _mix(h, np.empty_like(h))
 
 
 def _salt(seed: int, octave: int, channel: int) -> int:
     return (seed * 0x27D4EB2F + octave * 0x165667B1 + channel * 0x9E3779B9) & 0xFFFFFFFF
 
 
-def _unit(h: NDArray[np.uint32]) -> _F32:
-    """Map hash bits to floats uniform in [-1, 1)."""
-    return (h >> _U32(8)).astype(np.float32) * np.float32(2.0 / 2**24) - np.float32(1.0)
+def _unit(h: NDArray[np.uint32], out: _F32 | None = None) -> _F32:
+    """Map hash bits to floats uniform in [-1, 1) (exact in float32: 24 bits scaled by 2^-23)."""
+    bits = np.right_shift(h, _U32(8))
+    out = np.multiply(bits, np.float32(2.0 / 2**24), out=out, dtype=np.float32)
+    out -= np.float32(1.0)
+    return out
 
 
 def _subdivide(c: _F32, axis: int) -> _F32:
@@ -134,12 +149,27 @@ def _subdivide(c: _F32, axis: int) -> _F32:
     Coarse samples a..b give fine samples 2a+1 .. 2b-1 (odd fine = midpoint average, even fine =
     (1, 6, 1)/8 smoothing), so every fine value depends only on global lattice indices.
     """
-    c = np.moveaxis(c, axis, 0)
-    n = c.shape[0]
-    out = np.empty((2 * n - 3, *c.shape[1:]), np.float32)
-    out[0::2] = (c[:-1] + c[1:]) * np.float32(0.5)
-    out[1::2] = (c[1:-1] * np.float32(6.0) + c[:-2] + c[2:]) * np.float32(0.125)
-    return np.moveaxis(out, 0, axis)
+    n = c.shape[axis]
+    shape = list(c.shape)
+    shape[axis] = 2 * n - 3
+    out = np.empty(shape, np.float32)
+
+    def cut(a: NDArray[np.float32], part: slice) -> NDArray[np.float32]:
+        index: list[slice] = [slice(None)] * a.ndim
+        index[axis] = part
+        return a[tuple(index)]
+
+    # Same float32 operations in the same order as (c[:-1] + c[1:]) · 0.5 and
+    # (6·c[1:-1] + c[:-2] + c[2:]) · 0.125, written in place.
+    mid = cut(out, slice(0, None, 2))
+    np.add(cut(c, slice(None, -1)), cut(c, slice(1, None)), out=mid)
+    mid *= np.float32(0.5)
+    even = cut(out, slice(1, None, 2))
+    np.multiply(cut(c, slice(1, -1)), np.float32(6.0), out=even)
+    even += cut(c, slice(None, -2))
+    even += cut(c, slice(2, None))
+    even *= np.float32(0.125)
+    return out
 
 
 def _coarse_range(lo: int, hi: int) -> tuple[int, int]:
@@ -148,8 +178,13 @@ def _coarse_range(lo: int, hi: int) -> tuple[int, int]:
 
 
 def _smoothstep(x: _F32) -> _F32:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (np.float32(3.0) - np.float32(2.0) * x)
+    """Hermite smoothstep of x clipped to 0..1, in place (x is consumed)."""
+    np.clip(x, np.float32(0.0), np.float32(1.0), out=x)
+    ramp = np.multiply(x, np.float32(-2.0))
+    ramp += np.float32(3.0)
+    x *= x
+    x *= ramp
+    return x
 
 
 @dataclass(frozen=True)
@@ -206,52 +241,74 @@ class ProceduralSpecimen(Specimen):
             ranges.append((_coarse_range(ia, ib), _coarse_range(ja, jb)))
         # Everything but the finest octave is mixed into the signal one level up, on a grid a
         # quarter the size: particles, their rims and the lattice are smooth at that scale.
-        topo, parts = self._synthesise(finest + 1, ranges[1:])
+        channels = self._synthesise(finest + 1, ranges[1:])
+        topo, parts = channels[0], channels[1]  # views into a fresh array: safe to edit in place
         (ia, ib), (ja, jb) = ranges[1]
         coarse = 2 * spacing
         xs = np.arange(ia, ib + 1, dtype=np.float64) * coarse
         ys = np.arange(ja, jb + 1, dtype=np.float64) * coarse
-        mask = _smoothstep((parts - np.float32(0.16)) * np.float32(12.0))
+        parts -= np.float32(0.16)
+        parts *= np.float32(12.0)
+        mask = _smoothstep(parts)
         if self._recipe.lattice:
             topo, mask = self._add_lattice(topo, mask, xs, ys, coarse)
-        signal = np.float32(contrast.base) + np.float32(contrast.topo) * topo
-        signal += np.float32(contrast.material) * mask
+        # signal = base + topo·T + material·M + edge·4·M·(1 − M), evaluated in place.
+        signal = topo
+        signal *= np.float32(contrast.topo)
+        signal += np.float32(contrast.base)
+        scratch = np.multiply(mask, np.float32(contrast.material))
+        signal += scratch
         if contrast.edge:
-            signal += np.float32(4.0 * contrast.edge) * mask * (np.float32(1.0) - mask)
+            np.multiply(mask, np.float32(4.0 * contrast.edge), out=scratch)
+            np.subtract(np.float32(1.0), mask, out=mask)
+            scratch *= mask
+            signal += scratch
+        del scratch, mask
         i = np.arange(i_range[0], i_range[1] + 1, dtype=np.int64)
         j = np.arange(j_range[0], j_range[1] + 1, dtype=np.int64)
         noise = _unit(_lattice_hash(_salt(self.seed, finest, 1), i, j))
+        noise *= np.float32(contrast.topo * self._recipe.topo_amp)
         signal = _refine(signal, (ia, ja), i_range, j_range)
-        signal += np.float32(contrast.topo * self._recipe.topo_amp) * noise
+        signal += noise
+        del noise
         origin = (i_range[0] * spacing, j_range[0] * spacing)
         return _sample(signal, view, origin, spacing, cval=contrast.base)
 
     def _synthesise(
         self, finest: int, ranges: list[tuple[tuple[int, int], tuple[int, int]]]
-    ) -> tuple[_F32, _F32]:
-        """Sum the octaves from the top down to `finest`; `ranges[k]` covers octave finest + k."""
+    ) -> _F32:
+        """Sum the octaves from the top down to `finest`; `ranges[k]` covers octave finest + k.
+
+        Returns the channels stacked as (topography, particles) × rows × cols, so that each level's
+        subdivision is one set of array operations for both.
+        """
         recipe = self._recipe
-        topo: _F32 | None = None
-        parts: _F32 | None = None
-        threshold = int(recipe.particle_density * 65536)
+        stack: _F32 | None = None
+        threshold = _U32(int(recipe.particle_density * 65536))
+        amp = np.float32(recipe.topo_amp)
         for level in range(_TOP_OCTAVE, finest - 1, -1):
             (ia, ib), (ja, jb) = ranges[level - finest]
             i = np.arange(ia, ib + 1, dtype=np.int64)
             j = np.arange(ja, jb + 1, dtype=np.int64)
             h = _lattice_hash(_salt(self.seed, level, 1), i, j)
-            noise = _unit(h) * np.float32(recipe.topo_amp)
+            octave = np.empty((2, *h.shape), np.float32)
+            noise = _unit(h, out=octave[0])
+            noise *= amp
             # The low 16 bits below the density threshold mark a particle; high bits its height.
-            heights = np.float32(0.6) + (h >> _U32(24)).astype(np.float32) * np.float32(1 / 640)
-            spikes = np.where((h & _U32(0xFFFF)) < _U32(threshold), heights, np.float32(0.0))
-            if topo is None or parts is None:
-                topo, parts = noise, spikes
+            spikes = np.multiply(
+                np.right_shift(h, _U32(24)), np.float32(1 / 640), out=octave[1], dtype=np.float32
+            )
+            spikes += np.float32(0.6)
+            h &= _U32(0xFFFF)
+            np.copyto(spikes, np.float32(0.0), where=h >= threshold)
+            if stack is None:
+                stack = octave
                 continue
             (pia, _), (pja, _) = ranges[level - finest + 1]
-            topo = _refine(topo, (pia, pja), (ia, ib), (ja, jb)) + noise
-            parts = _refine(parts, (pia, pja), (ia, ib), (ja, jb)) + spikes
-        assert topo is not None
-        assert parts is not None
-        return topo, parts
+            stack = _refine(stack, (pia, pja), (ia, ib), (ja, jb))
+            stack += octave
+        assert stack is not None
+        return stack
 
     def _add_lattice(
         self,
@@ -301,27 +358,49 @@ def _refine(
     i_range: tuple[int, int],
     j_range: tuple[int, int],
 ) -> _F32:
-    """Subdivide `coarse` (first index (i, j) = coarse_start) and crop to the fine ranges."""
+    """Subdivide `coarse` (last two axes: rows j, columns i; first index (i, j) = coarse_start) and
+    crop to the fine ranges; the result is a view into a fresh array."""
     ci, cj = coarse_start
-    fine = _subdivide(_subdivide(coarse, 0), 1)
+    fine = _subdivide(_subdivide(coarse, coarse.ndim - 2), coarse.ndim - 1)
     r0 = j_range[0] - (2 * cj + 1)
     c0 = i_range[0] - (2 * ci + 1)
-    return fine[r0 : r0 + j_range[1] - j_range[0] + 1, c0 : c0 + i_range[1] - i_range[0] + 1]
+    return fine[..., r0 : r0 + j_range[1] - j_range[0] + 1, c0 : c0 + i_range[1] - i_range[0] + 1]
+
+
+# A cross term smaller than this (in grid cells over the whole frame) is the rounding residue of an
+# unrotated view, far below float32 resolution of the interpolation weights.
+_AXIS_ALIGNED_CELLS = 1e-6
 
 
 def _sample(
     grid: _F32, view: View, grid_origin_um: tuple[float, float], spacing_um: float, cval: float
 ) -> _F32:
-    """Bilinear resampling of a specimen-aligned grid (rows = +y) onto the view's pixels."""
+    """Bilinear resampling of a specimen-aligned grid (rows = +y) onto the view's pixels.
+
+    Outside the grid the value is `cval`, blended over the last cell as a constant border would
+    be. An axis-aligned view (no net rotation, or a quarter turn) is separable: one interpolation
+    along the grid's columns and one along its rows, each a gather and a lerp.
+    """
     ox, oy = grid_origin_um
     cx, cy = view.col_step_um
     rx, ry = view.row_step_um
     px, py = view.origin_um
+    rows, cols = view.shape
+    s = spacing_um
+    col = np.arange(cols, dtype=np.float64)
+    row = np.arange(rows, dtype=np.float64)
+    if abs(rx) * rows / s < _AXIS_ALIGNED_CELLS and abs(cy) * cols / s < _AXIS_ALIGNED_CELLS:
+        # Grid x follows the image columns, grid y the image rows.
+        return _sample_separable(grid, (px - ox + col * cx) / s, (py - oy + row * ry) / s, cval)
+    if abs(cx) * cols / s < _AXIS_ALIGNED_CELLS and abs(ry) * rows / s < _AXIS_ALIGNED_CELLS:
+        # A quarter turn: grid x follows the image rows, grid y the image columns.
+        turned = _sample_separable(grid, (px - ox + row * rx) / s, (py - oy + col * cy) / s, cval)
+        return np.ascontiguousarray(turned.T)
     # warp's inverse map takes output (col, row) to input (col = x index, row = y index).
     matrix = np.array(
         [
-            [cx / spacing_um, rx / spacing_um, (px - ox) / spacing_um],
-            [cy / spacing_um, ry / spacing_um, (py - oy) / spacing_um],
+            [cx / s, rx / s, (px - ox) / s],
+            [cy / s, ry / s, (py - oy) / s],
             [0.0, 0.0, 1.0],
         ]
     )
@@ -335,6 +414,45 @@ def _sample(
         preserve_range=True,
     )
     return np.asarray(out, dtype=np.float32)
+
+
+def _lerp_axis(n: int, coord: NDArray[np.float64]) -> tuple[NDArray[np.intp], _F32]:
+    """Left neighbour index and weight of the right one, for coordinates already within 0..n-1."""
+    left = np.clip(np.floor(coord), 0, n - 2).astype(np.intp)
+    return left, (coord - left).astype(np.float32)
+
+
+def _sample_separable(
+    grid: _F32, x: NDArray[np.float64], y: NDArray[np.float64], cval: float
+) -> _F32:
+    """out[r, c] = bilinear value of `grid` at (row y[r], column x[c]), `cval` outside."""
+    n_rows, n_cols = grid.shape
+    if x.min() < 0 or x.max() > n_cols - 1 or y.min() < 0 or y.max() > n_rows - 1:
+        # A border of cval gives the constant-mode blend over the edge cell; beyond it, clamping
+        # onto the border gives cval itself.
+        grid = np.pad(grid, 1, mode="constant", constant_values=np.float32(cval))
+        n_rows, n_cols = grid.shape
+        x = np.clip(x + 1.0, 0.0, n_cols - 1.0)
+        y = np.clip(y + 1.0, 0.0, n_rows - 1.0)
+    i0, wx = _lerp_axis(n_cols, x)
+    j0, wy = _lerp_axis(n_rows, y)
+    # Only the grid rows the view touches take part in the first pass.
+    top = int(j0.min())
+    band = grid[top : int(j0.max()) + 2]
+    j0 -= top
+    # Pass 1, along x: the band at every output column.
+    along = band.take(i0, axis=1)
+    step = band.take(i0 + 1, axis=1)
+    step -= along
+    step *= wx
+    along += step
+    rise = np.subtract(along[1:], along[:-1], out=step[:-1])
+    # Pass 2, along y: every output row from its two band rows.
+    out = along.take(j0, axis=0)
+    lift = rise.take(j0, axis=0)
+    lift *= wy[:, None]
+    out += lift
+    return out
 
 
 class ImageSpecimen(Specimen):
