@@ -15,9 +15,11 @@ class SimDetector:
     """detector settings to change; null or absent fields stay"""
 
     gain: float | None | Unset = UNSET
+    """ multiplies the normalised signal """
     offset: float | None | Unset = UNSET
     """ added to the normalised signal (full scale = 1) """
     gamma: float | None | Unset = UNSET
+    """ the clipped signal is raised to this power """
 
     def to_dict(self) -> dict[str, Any]:
         gain: float | None | Unset

@@ -13,17 +13,24 @@ T = TypeVar("T", bound="SimFault")
 
 @_attrs_define
 class SimFault:
+    """A fault to arm. Each fault reads only its own members and ignores the others: `scan_error` reads device_code,
+    device_message, after_lines and count; `vacuum_loss` reads after_lines and count; `drop_move` reads count; `slow`
+    reads factor. Null or absent members take their defaults. In the list of armed faults each item carries the members
+    of its fault.
+
+    """
+
     fault: SimFaultFault
     device_code: int | None | Unset = UNSET
-    """ scan_error: the device code reported (default -1) """
+    """ scan_error only: the device's return code reported (a SharkSEM return code, an int32; default -1) """
     device_message: None | str | Unset = UNSET
-    """ scan_error: the device message reported """
+    """ scan_error only: the device message reported (default a ScScanXY failure) """
     after_lines: int | None | Unset = UNSET
-    """ scan_error, vacuum_loss: fail after this many lines (default 0) """
+    """ scan_error and vacuum_loss only: fail after this many lines of the scan (default 0) """
     factor: float | None | Unset = UNSET
-    """ slow: duration multiplier (default 10) """
+    """ slow only: duration multiplier, in force until the faults are cleared (default 10) """
     count: int | None | Unset = UNSET
-    """ how many commands the fault affects (default 1) """
+    """ scan_error, vacuum_loss and drop_move only: how many scans or moves the fault affects (default 1) """
 
     def to_dict(self) -> dict[str, Any]:
         fault: str = self.fault

@@ -12,10 +12,12 @@ T = TypeVar("T", bound="SimReload")
 
 @_attrs_define
 class SimReload:
-    """a remount relative to the first load; null or absent = random from the seed"""
+    """one remount, on top of the current placement; null or absent = random from the seed"""
 
     shift_x_um: float | None | Unset = UNSET
+    """ shift of the specimen along stage x in µm (at most 10 mm a remount) """
     shift_y_um: float | None | Unset = UNSET
+    """ shift of the specimen along stage y in µm (at most 10 mm a remount) """
     rotation_deg: float | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 __all__ = [
     "AcquisitionConfig",
@@ -22,7 +22,18 @@ __all__ = [
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 IMAGE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
-_Pixels = Annotated[int, Strict(), Field(ge=1, le=65536)]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 3.0 as the integer 3, so an integral float is read as that int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A strict int that also takes an integral JSON number (`3.0`); still refuses `"3"` and `true`.
+_Int = Annotated[int, BeforeValidator(_integral), Strict()]
+_Pixels = Annotated[_Int, Field(ge=1, le=65536)]
 # JSON has no tuples: a [width, height] array is read laxly as a tuple, its items stay strict.
 _Resolution = Annotated[tuple[_Pixels, _Pixels] | None, Field(strict=False)]
 _Slug = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -153,8 +164,8 @@ class AcquisitionConfig(_Request):
     mode: str | None = None
     dwell_time_us: float | None = Field(default=None, gt=0)
     working_distance_mm: float | None = Field(default=None, gt=0)
-    scan_speed_index: int | None = Field(default=None, ge=0)
-    detector_channel: int | None = Field(default=None, ge=0)
+    scan_speed_index: _Int | None = Field(default=None, ge=0)
+    detector_channel: _Int | None = Field(default=None, ge=0)
     detector_mode: str | None = None
     roi_name: str | None = Field(default=None, pattern=NAME_PATTERN)
     roi_level: Literal["roi", "l2", "l1", "l0"] | None = None
@@ -273,7 +284,7 @@ class RoiLevelRecord(_OpenRequest):
     pixel_size_um: float | None = Field(default=None, gt=0)
 
 
-class OpticsSnapshot(_Request):
+class OpticsSnapshot(_OpenRequest):
     fov_um: float
     working_distance_mm: float
     scan_rotation_deg: float
@@ -285,11 +296,11 @@ class OpticsSnapshot(_Request):
 
 class DetectorSnapshot(_OpenRequest):
     mode: str
-    channel: int = Field(ge=0)
+    channel: _Int = Field(ge=0)
     gain: float
     offset: float
     gamma: float
-    bit_depth: int
+    bit_depth: _Int
 
 
 class PoseSnapshot(_OpenRequest):
@@ -313,21 +324,21 @@ class RoiRecordCreate(_Request):
 
 
 class SimReload(_Request):
-    shift_x_um: float | None = Field(default=None, ge=-20000, le=20000)
-    shift_y_um: float | None = Field(default=None, ge=-20000, le=20000)
+    shift_x_um: float | None = Field(default=None, ge=-10000, le=10000)
+    shift_y_um: float | None = Field(default=None, ge=-10000, le=10000)
     rotation_deg: float | None = Field(default=None, ge=-180, le=180)
 
 
 class SimFault(_Request):
     fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
-    device_code: int | None = None
+    device_code: _Int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     device_message: str | None = Field(default=None, max_length=500)
-    after_lines: int | None = Field(default=None, ge=0)
+    after_lines: _Int | None = Field(default=None, ge=0)
     factor: float | None = Field(default=None, ge=1, le=1000)
-    count: int | None = Field(default=None, ge=1, le=1000)
+    count: _Int | None = Field(default=None, ge=1, le=1000)
 
 
 class SimDetector(_Request):
-    gain: float | None = Field(default=None, gt=0, le=1000)
+    gain: float | None = Field(default=None, ge=0.01, le=100)
     offset: float | None = Field(default=None, ge=-1, le=1)
-    gamma: float | None = Field(default=None, gt=0, le=10)
+    gamma: float | None = Field(default=None, ge=0.1, le=10)

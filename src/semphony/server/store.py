@@ -65,6 +65,8 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled
 DB_FILENAME = "semphony.db"
 SCHEMA_VERSION = 1
 
+_MAX_SEQ = 2**63 - 1  # SQLite's largest INTEGER
+
 _RESTARTED_DETAIL = (
     "operation {id} ({kind}) was {status} when the server stopped; it did not complete"
 )
@@ -1189,6 +1191,9 @@ class Store:
         self, *, run_id: str | None = None, after_seq: int = 0, limit: int = 100
     ) -> list[AuditRecord]:
         """Audit entries in order, all or one run's, starting after ``after_seq``."""
+        if after_seq >= _MAX_SEQ:
+            # SQLite cannot bind a larger integer (OverflowError), and no seq exceeds its maximum.
+            return []
         sql = "SELECT * FROM audit WHERE seq > ?"
         args: list[Any] = [after_seq]
         if run_id is not None:

@@ -112,15 +112,21 @@ def sync_detailed(
     """Arm a fault (simulator only).
 
      `scan_error` fails the next `count` scans after `after_lines` lines with a device error
-    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` drops the vacuum to
-    `error` during the next scan after `after_lines` lines; `drop_move` makes the next `count` stage
-    moves report success without moving; `slow` multiplies the duration of the next `count` operations
-    by `factor`. Answers the armed faults. 404 `simulator.unavailable` with another driver. Role:
-    operator.
+    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` fails the next
+    `count` scans after `after_lines` lines by dropping the vacuum to `error` (the beam goes off; a
+    device error with code -3); `drop_move` makes the next `count` stage moves stop halfway and fail
+    with a device error (code -5); `slow` multiplies the duration of every following operation by
+    `factor` until the faults are cleared. Each fault reads only the members listed for it in `SimFault`
+    and ignores the others. Answers the armed faults. 404 `simulator.unavailable` with another driver.
+    Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimFault):
+        body (SimFault): A fault to arm. Each fault reads only its own members and ignores the
+            others: `scan_error` reads device_code, device_message, after_lines and count;
+            `vacuum_loss` reads after_lines and count; `drop_move` reads count; `slow` reads factor.
+            Null or absent members take their defaults. In the list of armed faults each item carries
+            the members of its fault.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,15 +157,21 @@ def sync(
     """Arm a fault (simulator only).
 
      `scan_error` fails the next `count` scans after `after_lines` lines with a device error
-    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` drops the vacuum to
-    `error` during the next scan after `after_lines` lines; `drop_move` makes the next `count` stage
-    moves report success without moving; `slow` multiplies the duration of the next `count` operations
-    by `factor`. Answers the armed faults. 404 `simulator.unavailable` with another driver. Role:
-    operator.
+    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` fails the next
+    `count` scans after `after_lines` lines by dropping the vacuum to `error` (the beam goes off; a
+    device error with code -3); `drop_move` makes the next `count` stage moves stop halfway and fail
+    with a device error (code -5); `slow` multiplies the duration of every following operation by
+    `factor` until the faults are cleared. Each fault reads only the members listed for it in `SimFault`
+    and ignores the others. Answers the armed faults. 404 `simulator.unavailable` with another driver.
+    Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimFault):
+        body (SimFault): A fault to arm. Each fault reads only its own members and ignores the
+            others: `scan_error` reads device_code, device_message, after_lines and count;
+            `vacuum_loss` reads after_lines and count; `drop_move` reads count; `slow` reads factor.
+            Null or absent members take their defaults. In the list of armed faults each item carries
+            the members of its fault.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,15 +197,21 @@ async def asyncio_detailed(
     """Arm a fault (simulator only).
 
      `scan_error` fails the next `count` scans after `after_lines` lines with a device error
-    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` drops the vacuum to
-    `error` during the next scan after `after_lines` lines; `drop_move` makes the next `count` stage
-    moves report success without moving; `slow` multiplies the duration of the next `count` operations
-    by `factor`. Answers the armed faults. 404 `simulator.unavailable` with another driver. Role:
-    operator.
+    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` fails the next
+    `count` scans after `after_lines` lines by dropping the vacuum to `error` (the beam goes off; a
+    device error with code -3); `drop_move` makes the next `count` stage moves stop halfway and fail
+    with a device error (code -5); `slow` multiplies the duration of every following operation by
+    `factor` until the faults are cleared. Each fault reads only the members listed for it in `SimFault`
+    and ignores the others. Answers the armed faults. 404 `simulator.unavailable` with another driver.
+    Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimFault):
+        body (SimFault): A fault to arm. Each fault reads only its own members and ignores the
+            others: `scan_error` reads device_code, device_message, after_lines and count;
+            `vacuum_loss` reads after_lines and count; `drop_move` reads count; `slow` reads factor.
+            Null or absent members take their defaults. In the list of armed faults each item carries
+            the members of its fault.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,15 +240,21 @@ async def asyncio(
     """Arm a fault (simulator only).
 
      `scan_error` fails the next `count` scans after `after_lines` lines with a device error
-    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` drops the vacuum to
-    `error` during the next scan after `after_lines` lines; `drop_move` makes the next `count` stage
-    moves report success without moving; `slow` multiplies the duration of the next `count` operations
-    by `factor`. Answers the armed faults. 404 `simulator.unavailable` with another driver. Role:
-    operator.
+    (`device_code`, `device_message`, as a SharkSEM ScScanXY failure); `vacuum_loss` fails the next
+    `count` scans after `after_lines` lines by dropping the vacuum to `error` (the beam goes off; a
+    device error with code -3); `drop_move` makes the next `count` stage moves stop halfway and fail
+    with a device error (code -5); `slow` multiplies the duration of every following operation by
+    `factor` until the faults are cleared. Each fault reads only the members listed for it in `SimFault`
+    and ignores the others. Answers the armed faults. 404 `simulator.unavailable` with another driver.
+    Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimFault):
+        body (SimFault): A fault to arm. Each fault reads only its own members and ignores the
+            others: `scan_error` reads device_code, device_message, after_lines and count;
+            `vacuum_loss` reads after_lines and count; `drop_move` reads count; `slow` reads factor.
+            Null or absent members take their defaults. In the list of armed faults each item carries
+            the members of its fault.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -117,14 +117,16 @@ def sync_detailed(
 ) -> Response[Problem | SimTruth]:
     """Remount the specimen (simulator only).
 
-     Shifts and rotates the specimen as remounting the holder would, relative to its placement at first
-    load: each null or absent field is drawn at random from the seed. Answers the new ground truth. 404
+     Shifts and rotates the specimen as remounting the holder would, on top of its current placement (the
+    rotation is about the stage origin): each null or absent field is drawn at random from the seed (a
+    shift of 150 to 500 µm in a random direction, a rotation within ±3°). Answers the new ground truth,
+    which is relative to the first load. 409 `interlock.busy` while an operation runs. 404
     `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimReload | Unset): a remount relative to the first load; null or absent = random
-            from the seed
+        body (SimReload | Unset): one remount, on top of the current placement; null or absent =
+            random from the seed
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,14 +156,16 @@ def sync(
 ) -> Problem | SimTruth | None:
     """Remount the specimen (simulator only).
 
-     Shifts and rotates the specimen as remounting the holder would, relative to its placement at first
-    load: each null or absent field is drawn at random from the seed. Answers the new ground truth. 404
+     Shifts and rotates the specimen as remounting the holder would, on top of its current placement (the
+    rotation is about the stage origin): each null or absent field is drawn at random from the seed (a
+    shift of 150 to 500 µm in a random direction, a rotation within ±3°). Answers the new ground truth,
+    which is relative to the first load. 409 `interlock.busy` while an operation runs. 404
     `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimReload | Unset): a remount relative to the first load; null or absent = random
-            from the seed
+        body (SimReload | Unset): one remount, on top of the current placement; null or absent =
+            random from the seed
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,14 +190,16 @@ async def asyncio_detailed(
 ) -> Response[Problem | SimTruth]:
     """Remount the specimen (simulator only).
 
-     Shifts and rotates the specimen as remounting the holder would, relative to its placement at first
-    load: each null or absent field is drawn at random from the seed. Answers the new ground truth. 404
+     Shifts and rotates the specimen as remounting the holder would, on top of its current placement (the
+    rotation is about the stage origin): each null or absent field is drawn at random from the seed (a
+    shift of 150 to 500 µm in a random direction, a rotation within ±3°). Answers the new ground truth,
+    which is relative to the first load. 409 `interlock.busy` while an operation runs. 404
     `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimReload | Unset): a remount relative to the first load; null or absent = random
-            from the seed
+        body (SimReload | Unset): one remount, on top of the current placement; null or absent =
+            random from the seed
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,14 +227,16 @@ async def asyncio(
 ) -> Problem | SimTruth | None:
     """Remount the specimen (simulator only).
 
-     Shifts and rotates the specimen as remounting the holder would, relative to its placement at first
-    load: each null or absent field is drawn at random from the seed. Answers the new ground truth. 404
+     Shifts and rotates the specimen as remounting the holder would, on top of its current placement (the
+    rotation is about the stage origin): each null or absent field is drawn at random from the seed (a
+    shift of 150 to 500 µm in a random direction, a rotation within ±3°). Answers the new ground truth,
+    which is relative to the first load. 409 `interlock.busy` while an operation runs. 404
     `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
-        body (SimReload | Unset): a remount relative to the first load; null or absent = random
-            from the seed
+        body (SimReload | Unset): one remount, on top of the current placement; null or absent =
+            random from the seed
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

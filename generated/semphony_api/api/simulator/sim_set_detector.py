@@ -61,6 +61,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -111,8 +116,8 @@ def sync_detailed(
 ) -> Response[InstrumentState | Problem]:
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
-     Null or absent fields stay. Answers the resulting state (see `detector`). 404
-    `simulator.unavailable` with another driver. Role: operator.
+     Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
+    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -146,8 +151,8 @@ def sync(
 ) -> InstrumentState | Problem | None:
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
-     Null or absent fields stay. Answers the resulting state (see `detector`). 404
-    `simulator.unavailable` with another driver. Role: operator.
+     Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
+    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -176,8 +181,8 @@ async def asyncio_detailed(
 ) -> Response[InstrumentState | Problem]:
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
-     Null or absent fields stay. Answers the resulting state (see `detector`). 404
-    `simulator.unavailable` with another driver. Role: operator.
+     Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
+    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -209,8 +214,8 @@ async def asyncio(
 ) -> InstrumentState | Problem | None:
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
-     Null or absent fields stay. Answers the resulting state (see `detector`). 404
-    `simulator.unavailable` with another driver. Role: operator.
+     Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
+    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):

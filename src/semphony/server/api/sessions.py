@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from semphony.server.api._params import RunId, SessionId
+from semphony.server.api._params import NotNullBody, RunId, SessionId
 from semphony.server.deps import ActorDep, ServiceDep
 from semphony.server.schemas import Session, SessionStart
 
@@ -13,7 +13,11 @@ router = APIRouter(tags=["sessions"])
 
 @router.post("/v1/runs/{run_id}/sessions", operation_id="start_session", status_code=201)
 def start_session(
-    service: ServiceDep, actor: ActorDep, run_id: RunId, body: SessionStart | None = None
+    service: ServiceDep,
+    actor: ActorDep,
+    run_id: RunId,
+    _: NotNullBody,
+    body: SessionStart | None = None,
 ) -> Session:
     """Start a session and take the control lease (409 `lease.held` naming the holder)."""
     return service.start_session(actor, run_id, body)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from semphony.server.api._params import NotNullBody
 from semphony.server.deps import ActorDep, PrincipalDep, ServiceDep
 from semphony.server.schemas import InstrumentState, SimDetector, SimFault, SimReload
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["simulator"])
 
 @router.post("/v1/sim/reload", operation_id="sim_reload")
 def sim_reload(
-    service: ServiceDep, actor: ActorDep, body: SimReload | None = None
+    service: ServiceDep, actor: ActorDep, _: NotNullBody, body: SimReload | None = None
 ) -> dict[str, Any]:
     """Remount the specimen; answers the new ground truth."""
     return service.sim_reload(actor, body)

@@ -29,7 +29,7 @@ from semphony.server.drivers.base import (
     StagePose,
 )
 from semphony.server.drivers.sim.clock import VirtualClock
-from semphony.server.drivers.sim.faults import Faults
+from semphony.server.drivers.sim.faults import MOVE_STOPPED_CODE, Faults
 from semphony.server.drivers.sim.optics import (
     Z_AT_POLE_PIECE_MM,
     Geometry,
@@ -272,7 +272,7 @@ class SimDriver(Driver):
                 )
             elif drop is not None:
                 raise DeviceFault(
-                    "-5",
+                    str(MOVE_STOPPED_CODE),
                     f"stage stopped short of the target at {self._stage.readback} (simulated)",
                 )
             return self._stage.readback
@@ -336,7 +336,9 @@ class SimDriver(Driver):
                     with self._lock:
                         self._vacuum = "error"
                         self._beam_on = False
-                raise DeviceFault(fault.device_code, fault.device_message)
+                # DeviceFault carries the code as text (the driver interface's choice); the
+                # server reads it back as the integer it is.
+                raise DeviceFault(str(fault.device_code), fault.device_message)
             progress(done, height)
         with self._lock:
             end = self._clock.now_s

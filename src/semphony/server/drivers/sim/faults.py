@@ -8,9 +8,23 @@ from typing import Any
 
 from semphony.server.drivers.base import RangeError
 
-__all__ = ["FAULT_KINDS", "DropMove", "Faults", "ScanFault"]
+__all__ = [
+    "FAULT_KINDS",
+    "MOVE_STOPPED_CODE",
+    "SCAN_ERROR_CODE",
+    "VACUUM_LOSS_CODE",
+    "DropMove",
+    "Faults",
+    "ScanFault",
+]
 
 FAULT_KINDS = ("scan_error", "vacuum_loss", "drop_move", "slow")
+
+# Device return codes are integers, as SharkSEM's are (an int32, negative for a failure).
+SCAN_ERROR_CODE = -1
+VACUUM_LOSS_CODE = -3
+MOVE_STOPPED_CODE = -5
+_INT32 = (-(2**31), 2**31 - 1)
 
 _REASON = "range.sim"
 
@@ -22,7 +36,7 @@ class ScanFault:
     kind: str
     after_lines: int
     count: int
-    device_code: str
+    device_code: int
     device_message: str
 
 
@@ -39,6 +53,23 @@ def _int(params: dict[str, Any], name: str, default: int, minimum: int) -> int:
     value = params.pop(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise RangeError(_REASON, name, f"{name}={value!r} must be an integer >= {minimum}")
+    return value
+
+
+def _device_code(params: dict[str, Any], default: int) -> int:
+    value = params.pop("device_code", default)
+    lo, hi = _INT32
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise RangeError(
+            _REASON, "device_code", f"device_code={value!r} must be an integer in [{lo}, {hi}]"
+        )
+    return value
+
+
+def _message(params: dict[str, Any], default: str) -> str:
+    value = params.pop("device_message", default)
+    if not isinstance(value, str):
+        raise RangeError(_REASON, "device_message", f"device_message={value!r} must be a string")
     return value
 
 
@@ -67,20 +98,20 @@ class Faults:
         params = dict(params)
         result: dict[str, Any]
         if kind in ("scan_error", "vacuum_loss"):
-            default_code = "-1" if kind == "scan_error" else "-3"
+            default_code = SCAN_ERROR_CODE if kind == "scan_error" else VACUUM_LOSS_CODE
             default_message = (
                 "ScScanXY failed: scan generator reported an error (simulated)"
                 if kind == "scan_error"
                 else "chamber pressure rose above the HV limit; HV switched off (simulated)"
             )
-            code = params.pop("device_code", default_code)
-            message = params.pop("device_message", default_message)
             fault = ScanFault(
                 kind=kind,
-                after_lines=_int(params, "after_lines", 0 if kind == "scan_error" else 10, 0),
+                # Both scan faults strike at the first line unless told otherwise (the contract's
+                # documented default).
+                after_lines=_int(params, "after_lines", 0, 0),
                 count=_int(params, "count", 1, 1),
-                device_code=str(code),
-                device_message=str(message),
+                device_code=_device_code(params, default_code),
+                device_message=_message(params, default_message),
             )
             self.scan.append(fault)
             result = asdict(fault)
@@ -148,7 +179,10 @@ class Faults:
         }
 
     def load(self, data: dict[str, Any]) -> None:
-        self.scan = [ScanFault(**f) for f in data.get("scan", [])]
+        # Snapshots written before codes were integers hold them as strings.
+        self.scan = [
+            ScanFault(**{**f, "device_code": int(f["device_code"])}) for f in data.get("scan", [])
+        ]
         drop = data.get("drop")
         self.drop = DropMove(**drop) if drop else None
         self.slow_factor = float(data.get("slow_factor", 1.0))
