@@ -286,18 +286,34 @@ def test_an_acquisition_past_its_timeout_is_cancelled_on_the_server(client: Semp
     assert [s["status"] for s in _run(client, scenario)] == ["cancelled"]
 
 
-def test_async_save_roi_and_find_roi_say_they_are_not_wired_yet(client: Semphony) -> None:
+def test_async_save_roi_refuses_a_taken_name_before_acquiring_and_find_roi_an_unknown_one(
+    client: Semphony,
+) -> None:
+    from semphony.client import ConflictError, NotFoundError
     from semphony.models import RoiSpec
 
-    async def scenario(c: AsyncSemphony) -> None:
-        run = await c.runs.create(name="roi stubs")
-        async with run.session().start() as session:
-            with pytest.raises(NotImplementedError, match="save_roi"):
-                await session.imaging.save_roi(RoiSpec(name="r", roi_fov_um=50, l0_fov_um=500))
-            with pytest.raises(NotImplementedError, match="find_roi"):
-                await session.imaging.find_roi("r")
+    spec = RoiSpec(name="async-taken", roi_fov_um=50)
+    config = AcquisitionConfig(resolution=(64, 64))
 
-    _run(client, scenario)
+    async def scenario(c: AsyncSemphony) -> tuple[int, int, str | None]:
+        run = await c.runs.create(name="async roi refusals")
+        async with run.session().start() as session:
+            await session.chamber.pump()
+            await session.beam.on()
+            record = await session.imaging.save_roi(spec, config, overwrite=True)
+            assert [lv.level for lv in record.levels] == ["roi"]
+            assert record.run_id == run.id
+            before = len(await run.operations(kind="acquisition"))
+            with pytest.raises(ConflictError) as caught:
+                await session.imaging.save_roi(spec, config)
+            with pytest.raises(NotFoundError):
+                await session.imaging.find_roi("never-saved-async")
+            after = len(await run.operations(kind="acquisition"))
+            return before, after, caught.value.reason
+
+    before, after, reason = _run(client, scenario)
+    assert reason == "roi.exists"
+    assert after == before
 
 
 def _public_methods(cls: type) -> dict[str, inspect.Signature]:

@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from semphony._exceptions import SemphonyGuardrailException
-from semphony.client import ConflictError, DeviceError, Semphony, SemphonyApiError
+from semphony.client import (
+    ConflictError,
+    DeviceError,
+    NotFoundError,
+    Semphony,
+    SemphonyApiError,
+)
 from semphony.guardrails import (
     ChamberBeamGuardrail,
     ImagingGuardrails,
@@ -192,13 +198,23 @@ def test_progress_true_draws_a_bar_and_returns_the_result(imaging_session: Sessi
     assert result.size == (128, 96)
 
 
-def test_save_roi_and_find_roi_say_they_are_not_wired_yet(session: Session) -> None:
+def test_save_roi_refuses_a_taken_name_before_acquiring_and_find_roi_an_unknown_one(
+    run: Run, imaging_session: Session
+) -> None:
     from semphony.models import RoiSpec
 
-    with pytest.raises(NotImplementedError, match="save_roi"):
-        session.imaging.save_roi(RoiSpec(name="r", roi_fov_um=50, l0_fov_um=500))
-    with pytest.raises(NotImplementedError, match="find_roi"):
-        session.imaging.find_roi("r")
+    spec = RoiSpec(name="taken-here", roi_fov_um=50)
+    config = AcquisitionConfig(resolution=(64, 64))
+    record = imaging_session.imaging.save_roi(spec, config, overwrite=True)
+    assert [lv.level for lv in record.levels] == ["roi"]
+    scans = len(run.operations(kind="acquisition"))
+    with pytest.raises(ConflictError) as caught:
+        imaging_session.imaging.save_roi(spec, config)
+    assert caught.value.reason == "roi.exists"
+    assert len(run.operations(kind="acquisition")) == scans
+    with pytest.raises(NotFoundError):
+        imaging_session.imaging.find_roi("never-saved")
+    assert len(run.operations(kind="acquisition")) == scans
 
 
 @pytest.fixture

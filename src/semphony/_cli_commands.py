@@ -7,9 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from semphony_api.api.rois import list_rois
-from semphony_api.models.roi_record_list import RoiRecordList
-from semphony_api.types import UNSET
 
 from semphony._cli_connect import (
     CliInputError,
@@ -194,12 +191,8 @@ def _roi_find(args: argparse.Namespace, console: Console) -> int:
 
 def _roi_list(args: argparse.Namespace, console: Console) -> int:
     with open_client(args, console) as client:
-        page = client._transport.call(
-            list_rois.sync_detailed,
-            RoiRecordList,
-            specimen_id=UNSET if args.specimen_id is None else args.specimen_id,
-        )
-    console.print(roi_list_table([doc.to_dict() for doc in page.items]))
+        records = client.rois.list(specimen_id=args.specimen_id)
+    console.print(roi_list_table(records))
     return 0
 
 

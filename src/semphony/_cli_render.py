@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from rich.table import Table
@@ -12,6 +12,9 @@ from rich.table import Table
 from semphony._client import Semphony
 from semphony._exceptions import SemphonyApiError, SemphonyError, SemphonyGuardrailException
 from semphony.models import AcquisitionResult, FindRoiResult
+
+if TYPE_CHECKING:
+    from semphony.roi import RoiRecord
 
 __all__ = [
     "EXIT_FAILURE",
@@ -153,10 +156,10 @@ def find_table(result: FindRoiResult, *, title: str = "find_roi") -> Table:
     return table
 
 
-def roi_list_table(records: Sequence[Mapping[str, Any]]) -> Table:
+def roi_list_table(records: Sequence[RoiRecord]) -> Table:
     """Saved ROI records: name, level FOVs (finest first), pose, specimen if any, and when."""
     table = Table(title=f"{len(records)} saved ROI(s)", title_justify="left")
-    with_specimen = any(record.get("specimen_id") for record in records)
+    with_specimen = any(record.specimen_id for record in records)
     table.add_column("name", overflow="fold")
     table.add_column("levels: FOV µm")
     table.add_column("x, y mm", justify="right")
@@ -165,18 +168,17 @@ def roi_list_table(records: Sequence[Mapping[str, Any]]) -> Table:
         table.add_column("specimen", overflow="fold")
     table.add_column("saved (UTC)")
     for record in records:
-        levels = record.get("levels") or []
-        fovs = " ".join(f"{lv.get('level')}:{_num(lv.get('fov_um'), 'g')}" for lv in levels)
-        pose = record.get("pose") or {}
-        created = record.get("created_at")
+        fovs = " ".join(f"{lv.level}:{lv.fov_um:g}" for lv in record.levels)
+        pose = record.pose
+        created = record.created_at
         cells = [
-            str(record.get("name")),
+            record.name,
             fovs,
-            f"{_num(pose.get('x_mm'), '.4f')}, {_num(pose.get('y_mm'), '.4f')}",
-            _num(pose.get("r_deg"), ".2f"),
+            f"{pose.x_mm:.4f}, {pose.y_mm:.4f}",
+            f"{pose.r_deg:.2f}",
         ]
         if with_specimen:
-            cells.append(str(record.get("specimen_id") or "–"))
-        cells.append(str(created)[:16].replace("T", " ") if created else "–")
+            cells.append(record.specimen_id or "–")
+        cells.append(created.isoformat()[:16].replace("T", " ") if created else "–")
         table.add_row(*cells)
     return table

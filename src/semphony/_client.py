@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from semphony_api.api.rois import get_roi, list_rois
 from semphony_api.api.runs import create_run, get_run, list_runs
 from semphony_api.api.simulator import (
     sim_clear_faults,
@@ -23,6 +24,8 @@ from semphony_api.api.system import get_device
 from semphony_api.models.device_info import DeviceInfo
 from semphony_api.models.health import Health
 from semphony_api.models.instrument_state import InstrumentState as StateDoc
+from semphony_api.models.roi_record import RoiRecord as RoiRecordDoc
+from semphony_api.models.roi_record_list import RoiRecordList
 from semphony_api.models.run import Run as RunDoc
 from semphony_api.models.run_create import RunCreate
 from semphony_api.models.run_list import RunList
@@ -41,6 +44,9 @@ from semphony._local import LocalServer
 from semphony._state import InstrumentState
 from semphony._transport import AsyncTransport, SyncTransport
 from semphony.session import Run
+
+if TYPE_CHECKING:
+    from semphony.roi._records import RoiRecord
 
 __all__ = ["AsyncRun", "AsyncSemphony", "Semphony", "ServerHealth"]
 
@@ -67,6 +73,11 @@ def _check_run_id(run_id: str) -> None:
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"runs.create: name must be a non-empty string, got {name!r}")
+
+
+def _check_roi_name(name: str) -> None:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"rois.retrieve: name must be a non-empty string, got {name!r}")
 
 
 def _sim_unavailable(driver: str) -> SemphonyError:
@@ -131,6 +142,28 @@ class Runs:
         return Run(
             self._transport, self._transport.call(get_run.sync_detailed, RunDoc, run_id=run_id)
         )
+
+
+class Rois:
+    """`client.rois`: the saved ROI records (`session.imaging.save_roi` saves them)."""
+
+    # semphony.roi (numpy, scipy, scikit-image) is imported on first use, not with the client.
+
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
+
+    def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
+        """Every saved ROI, or only those saved with `specimen_id`."""
+        from semphony.roi._records import list_records
+
+        return list_records(self._transport, specimen_id)
+
+    def retrieve(self, name: str) -> RoiRecord:
+        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
+        _check_roi_name(name)
+        from semphony.roi._records import fetch_record
+
+        return fetch_record(self._transport, name)
 
 
 class Simulator:
@@ -217,6 +250,7 @@ class Semphony:
         self._transport = _transport
         self._local = _local
         self.runs = Runs(_transport)
+        self.rois = Rois(_transport)
         self.simulator = Simulator(self)
 
     @classmethod
@@ -349,6 +383,31 @@ class AsyncRuns:
         return AsyncRun(self._transport, doc)
 
 
+class AsyncRois:
+    """`client.rois` of `AsyncSemphony`."""
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
+        """Every saved ROI, or only those saved with `specimen_id`."""
+        from semphony.roi._records import _parse
+
+        page = await self._transport.call(
+            list_rois.asyncio_detailed,
+            RoiRecordList,
+            specimen_id=UNSET if specimen_id is None else specimen_id,
+        )
+        return [_parse(doc) for doc in page.items]
+
+    async def retrieve(self, name: str) -> RoiRecord:
+        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
+        _check_roi_name(name)
+        from semphony.roi._records import _parse
+
+        return _parse(await self._transport.call(get_roi.asyncio_detailed, RoiRecordDoc, name=name))
+
+
 class AsyncSimulator:
     """`client.simulator` of `AsyncSemphony`."""
 
@@ -436,6 +495,7 @@ class AsyncSemphony:
         self._transport = _transport
         self._local = _local
         self.runs = AsyncRuns(_transport)
+        self.rois = AsyncRois(_transport)
         self.simulator = AsyncSimulator(self)
 
     @classmethod

@@ -7,7 +7,7 @@ import dataclasses
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy.typing as npt
 from semphony_api.api.acquisitions import start_acquisition
@@ -25,6 +25,9 @@ from semphony._capabilities._base import (
 )
 from semphony._state import AcquireCommand
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiSpec
+
+if TYPE_CHECKING:
+    from semphony.roi._records import RoiRecord
 
 __all__ = ["AsyncImaging"]
 
@@ -84,17 +87,59 @@ class AsyncImaging(AsyncCapability):
         image_id, sha256 = artifact_of(result)
         return (await self._transport.download(image_id, target, expected_sha256=sha256)).path
 
-    # The ROI pyramid (semphony.roi) replaces these two methods; until then they say so.
-    async def save_roi(self, spec: RoiSpec, **options: Any) -> Any:
-        """Acquire and save the ROI pyramid `spec` describes (finest level first)."""
-        raise NotImplementedError(
-            f"imaging.save_roi({spec.name!r}) is not available in this build for AsyncSemphony: "
-            "the ROI pyramid (semphony.roi) is not wired into the async SDK yet"
+    async def save_roi(
+        self,
+        spec: RoiSpec,
+        config: AcquisitionConfig | None = None,
+        *,
+        specimen_id: str | None = None,
+        overwrite: bool = False,
+    ) -> RoiRecord:
+        """Acquire the pyramid `spec` describes at the current pose, finest level first; store it.
+
+        Levels whose FOV is 0 are skipped; each image is tagged with `roi_name` and `roi_level`. An
+        existing name is an error unless `overwrite=True`. Cancelling the task stops it at the next
+        instrument call (a scan in progress is cancelled on the server).
+        """
+        # The ROI engine is written once, blocking; the bridge runs it in a worker thread.
+        from semphony.roi._bridge import run_engine
+        from semphony.roi._save import save_roi
+
+        return await run_engine(
+            self._session,
+            lambda port: save_roi(port, spec, config, specimen_id=specimen_id, overwrite=overwrite),
         )
 
-    async def find_roi(self, name: str, **options: Any) -> FindRoiResult:
-        """Relocate the saved ROI `name` from the coarsest level down; see `FindRoiResult`."""
-        raise NotImplementedError(
-            f"imaging.find_roi({name!r}) is not available in this build for AsyncSemphony: "
-            "the ROI pyramid (semphony.roi) is not wired into the async SDK yet"
+    async def find_roi(
+        self,
+        name: str,
+        *,
+        config: AcquisitionConfig | None = None,
+        start: Literal["saved", "current"] = "saved",
+        tolerance_um: float | None = None,
+        max_iterations_per_level: int = 4,
+        report: str | os.PathLike[str] | None = None,
+        progress: ProgressArg = None,
+    ) -> FindRoiResult:
+        """Relocate the saved ROI `name`, coarsest level first, and finish on it with beam shift.
+
+        As `Imaging.find_roi`; a `progress` callback is called on the event loop's thread.
+        Cancelling the task stops the search at its next instrument call.
+        """
+        from semphony.roi._bridge import progress_on_loop, run_engine
+        from semphony.roi._find import find_roi
+
+        on_loop = progress_on_loop(progress, asyncio.get_running_loop())
+        return await run_engine(
+            self._session,
+            lambda port: find_roi(
+                port,
+                name,
+                config=config,
+                start=start,
+                tolerance_um=tolerance_um,
+                max_iterations_per_level=max_iterations_per_level,
+                report=None if report is None else Path(report),
+                progress=on_loop,
+            ),
         )

@@ -84,7 +84,6 @@ class Imaging(Capability):
         image_id, sha256 = artifact_of(result)
         return self._transport.download(image_id, target, expected_sha256=sha256).path
 
-    # The ROI pyramid (semphony.roi) replaces these two methods; until then they say so.
     def save_roi(
         self,
         spec: RoiSpec,

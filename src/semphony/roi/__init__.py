@@ -1,5 +1,12 @@
-"""ROI relocation: image registration (the core); the save/find orchestration builds on it."""
+"""ROI relocation: image registration (the core), and `save_roi` / `find_roi` built on it.
 
+`save_roi(session, spec, ...)` and `find_roi(session, name, ...)` are what
+`session.imaging.save_roi` / `find_roi` call; `RoiRecord` is what `client.rois` returns.
+"""
+
+from semphony.roi._find import find_roi
+from semphony.roi._records import RoiLevelRecord, RoiRecord
+from semphony.roi._save import save_roi
 from semphony.roi.registration import (
     BINNED_SIZE_PX,
     CONFIDENCE_GATE,
@@ -12,6 +19,10 @@ __all__ = [
     "BINNED_SIZE_PX",
     "CONFIDENCE_GATE",
     "Registration",
+    "RoiLevelRecord",
+    "RoiRecord",
+    "find_roi",
     "register",
     "register_rotation",
+    "save_roi",
 ]
