@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from semphony.server.artifacts import ArtifactStore
 from semphony.server.store import (
+    _MIGRATIONS,
     DB_FILENAME,
     SCHEMA_VERSION,
     ArtifactRecord,
@@ -101,6 +102,64 @@ def test_reopening_a_database_keeps_its_version_and_data(tmp_path: Path) -> None
     with Store(tmp_path) as second:
         assert second.schema_version == SCHEMA_VERSION
         assert second.get_run(run.id) == run
+
+
+def _version_1_database(data_dir: Path) -> None:
+    """A data dir as a version-1 server left it: its schema, one run and one audit entry."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    conn.executescript(_MIGRATIONS[0])  # migrations are append-only: [0] is version 1's schema
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO runs VALUES ('run_old', 'old run', ?, '{}')", (T0,))
+    conn.execute(
+        "INSERT INTO audit (at, actor_role, session_id, run_id, method, path, command, params,"
+        " outcome, status_code) VALUES (?, 'operator', NULL, 'run_old', 'POST', '/v1/runs',"
+        " 'session.start', '{}', 'succeeded', 201)",
+        (T0,),
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_a_version_1_database_gains_the_audit_clock_and_request_columns(tmp_path: Path) -> None:
+    _version_1_database(tmp_path)
+    with Store(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        (old,) = store.list_audit()
+        assert (old.command, old.run_id, old.status_code) == ("session.start", "run_old", 201)
+        assert old.clock_s is None
+        assert old.request_id is None
+        assert store.get_run("run_old") is not None
+        new = store.append_audit(
+            method="POST",
+            path="/v1/sessions/s/beam",
+            command="beam.set",
+            outcome="succeeded",
+            run_id="run_old",
+            clock_s=12.5,
+            request_id="abc123",
+        )
+    with Store(tmp_path) as reopened:
+        assert reopened.schema_version == SCHEMA_VERSION
+        assert reopened.list_audit() == [old, new]
+        assert (new.clock_s, new.request_id) == (12.5, "abc123")
+
+
+def test_a_failed_migration_leaves_the_version_1_database_as_it_was(tmp_path: Path) -> None:
+    _version_1_database(tmp_path)
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    conn.execute("ALTER TABLE audit ADD COLUMN request_id TEXT")  # the second ALTER will fail
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="request_id"):
+        Store(tmp_path)
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(audit)")]
+        assert "clock_s" not in columns
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------------------------ round trips
@@ -311,6 +370,7 @@ def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> No
     assert [e.seq for e in store.list_audit()] == [first.seq, first.seq + 1, refused.seq]
     assert store.list_audit(after_seq=first.seq + 1) == [refused]
     assert refused.params == {"why": "beam on"}
+    assert (first.clock_s, first.request_id) == (None, None)
     with pytest.raises(ValueError, match="outcome"):
         store.append_audit(
             method="GET",
@@ -318,6 +378,38 @@ def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> No
             command="x",
             outcome="maybe",  # type: ignore[arg-type]
         )
+
+
+@given(
+    clock_s=st.floats(allow_nan=False, allow_infinity=False),
+    request_id=st.text(min_size=1, max_size=64),
+)
+@settings(max_examples=25, deadline=None)
+def test_the_instrument_clock_and_request_id_round_trip_through_the_audit_log(
+    shared_store: Store, clock_s: float, request_id: str
+) -> None:
+    written = shared_store.append_audit(
+        method="POST",
+        path="/v1/sessions/s/chamber/pump",
+        command="chamber.pump",
+        outcome="accepted",
+        clock_s=clock_s,
+        request_id=request_id,
+    )
+    (read,) = shared_store.list_audit(after_seq=written.seq - 1, limit=1)
+    assert read == written
+    assert (read.clock_s, read.request_id) == (clock_s, request_id)
+
+
+@pytest.mark.parametrize("clock_s", [float("nan"), float("inf"), float("-inf")])
+def test_an_audit_entry_with_a_clock_that_is_not_finite_is_refused(
+    store: Store, clock_s: float
+) -> None:
+    with pytest.raises(ValueError, match="clock_s: must be finite"):
+        store.append_audit(
+            method="POST", path="/", command="x", outcome="accepted", clock_s=clock_s
+        )
+    assert store.list_audit() == []
 
 
 # ------------------------------------------------------------------------------------------- ROIs

@@ -77,7 +77,7 @@ def _server_version() -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who sent a command, and which request it was (for the audit log)."""
+    """Who sent a command, and which request it was (its ``X-Request-Id``, for the audit log)."""
 
     principal: Principal
     method: str
@@ -235,6 +235,7 @@ class ControlService:
             run_id=session.run_id,
             status_code=200,
             reason=LEASE_EXPIRED,
+            clock_s=self._clock_s(),
         )
 
     def _persist(self) -> None:
@@ -248,6 +249,14 @@ class ControlService:
 
     # ------------------------------------------------------------------------------- auditing
 
+    def _clock_s(self) -> float | None:
+        """The instrument's clock now, or None when the driver cannot say."""
+        try:
+            return float(self.driver.state().clock_s)
+        except Exception as exc:  # the audit entry must not fail because the device did
+            _log.warning("cannot read the instrument clock for the audit log: %s", exc)
+            return None
+
     @contextmanager
     def _audited(
         self,
@@ -260,8 +269,14 @@ class ControlService:
         outcome: AuditOutcome = "succeeded",
         status_code: int = 200,
     ) -> Iterator[dict[str, Any]]:
-        """Run a command and append its audit entry; a refusal is recorded, then re-raised."""
-        facts: dict[str, Any] = {"run_id": run_id, "operation_id": None}
+        """Run a command and append its audit entry; a refusal is recorded, then re-raised.
+
+        The body may fill in ``facts`` (``session_id``, ``run_id``, ``operation_id``) that it
+        learns while acting, such as the session that ``session.start`` created.
+        """
+        # Read before acting: the entry says when the command arrived, not when it finished.
+        clock_s = self._clock_s()
+        facts: dict[str, Any] = {"session_id": session_id, "run_id": run_id, "operation_id": None}
         if run_id is None and session_id is not None:
             known = self.store.get_session(session_id)
             facts["run_id"] = known.run_id if known is not None else None
@@ -276,8 +291,8 @@ class ControlService:
                 outcome="refused" if problem.status < 500 else "failed",
                 status_code=problem.status,
                 reason=problem.reason,
-                session_id=session_id,
-                run_id=facts["run_id"],
+                facts=facts,
+                clock_s=clock_s,
             )
             if problem is exc:
                 raise
@@ -288,9 +303,8 @@ class ControlService:
             params,
             outcome=outcome,
             status_code=status_code,
-            session_id=session_id,
-            run_id=facts["run_id"],
-            operation_id=facts["operation_id"],
+            facts=facts,
+            clock_s=clock_s,
         )
 
     def _audit(
@@ -301,10 +315,9 @@ class ControlService:
         *,
         outcome: AuditOutcome,
         status_code: int,
+        facts: Mapping[str, Any],
+        clock_s: float | None,
         reason: str | None = None,
-        session_id: str | None = None,
-        run_id: str | None = None,
-        operation_id: str | None = None,
     ) -> None:
         try:
             self.store.append_audit(
@@ -315,11 +328,13 @@ class ControlService:
                 params=dict(params),
                 actor_role=actor.principal.role,
                 token_fingerprint=actor.principal.fingerprint,
-                session_id=session_id,
-                run_id=run_id,
+                session_id=facts["session_id"],
+                run_id=facts["run_id"],
                 status_code=status_code,
                 reason=reason,
-                operation_id=operation_id,
+                operation_id=facts["operation_id"],
+                clock_s=clock_s,
+                request_id=actor.request_id,
             )
         except Exception as exc:  # the command's answer must not depend on the log's health
             _log.error("cannot append to the audit log", exc_info=exc)
@@ -337,6 +352,7 @@ class ControlService:
             status_code=int(problem.get("status", 200)),
             reason=problem.get("reason"),
             operation_id=op.id,
+            clock_s=self._clock_s(),
         )
         self._persist()
 
@@ -410,6 +426,8 @@ class ControlService:
             status_code=r.status_code if r.status_code is not None else 200,
             reason=r.reason,
             operation_id=r.operation_id,
+            clock_s=r.clock_s,
+            request_id=r.request_id,
         )
 
     def list_operations(
@@ -445,7 +463,7 @@ class ControlService:
     ) -> schemas.Session:
         request = body or schemas.SessionStart()
         params = request.model_dump(mode="json", exclude_unset=True)
-        with self._audited(actor, "session.start", params, run_id=run_id, status_code=201):
+        with self._audited(actor, "session.start", params, run_id=run_id, status_code=201) as facts:
             self._run(run_id)
             lease_s = request.lease_s if "lease_s" in request.model_fields_set else None
             holder = request.holder or actor.principal.role
@@ -453,6 +471,7 @@ class ControlService:
                 run_id, holder, role=actor.principal.role, lease_s=lease_s
             )
             self._lease_s[session.id] = lease_s if lease_s is not None else self.leases.lease_s
+            facts["session_id"] = session.id
         return self._session_model(session)
 
     def _session(self, session_id: str) -> Session:

@@ -21,6 +21,7 @@ Errors (all ``StoreError``; each carries a machine-readable ``reason`` and an HT
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import threading
@@ -63,7 +64,7 @@ AuditOutcome = Literal["accepted", "refused", "succeeded", "failed", "cancelled"
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 DB_FILENAME = "semphony.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MAX_SEQ = 2**63 - 1  # SQLite's largest INTEGER
 
@@ -267,6 +268,8 @@ class AuditRecord:
     status_code: int | None
     reason: str | None
     operation_id: str | None
+    clock_s: float | None = None
+    request_id: str | None = None
 
 
 # ---------------------------------------------------------------------------------------- schema
@@ -363,6 +366,12 @@ _MIGRATIONS: tuple[str, ...] = (
         snapshot TEXT NOT NULL,
         updated_at REAL NOT NULL
     );
+    """,
+    # version 2: the instrument's clock when a command arrived, and the request's X-Request-Id
+    # (entries written before have NULL in both)
+    """
+    ALTER TABLE audit ADD COLUMN clock_s REAL;
+    ALTER TABLE audit ADD COLUMN request_id TEXT;
     """,
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
@@ -486,6 +495,8 @@ def _audit(row: sqlite3.Row) -> AuditRecord:
         status_code=row["status_code"],
         reason=row["reason"],
         operation_id=row["operation_id"],
+        clock_s=row["clock_s"],
+        request_id=row["request_id"],
     )
 
 
@@ -1140,18 +1151,27 @@ class Store:
         status_code: int | None = None,
         reason: str | None = None,
         operation_id: str | None = None,
+        clock_s: float | None = None,
+        request_id: str | None = None,
     ) -> AuditRecord:
-        """Append one entry to the audit log (pass the token's fingerprint, never the token)."""
+        """Append one entry to the audit log (pass the token's fingerprint, never the token).
+
+        ``clock_s`` is the instrument's clock when the command arrived; ``request_id`` the
+        ``X-Request-Id`` of the request that carried it.
+        """
         if outcome not in _AUDIT_OUTCOMES:
             raise ValueError(f"outcome: {outcome!r} is not one of {sorted(_AUDIT_OUTCOMES)}")
+        if clock_s is not None and not math.isfinite(clock_s):
+            # SQLite would store NaN as NULL and the entry would lie about what it was given.
+            raise ValueError(f"clock_s: must be finite, got {clock_s}")
         args = dict(params or {})
         text = _dumps(args, "params")
         at = self.now()
         with self.transaction():
             cur = self._exec(
                 "INSERT INTO audit (at, actor_role, token_fingerprint, session_id, run_id, method,"
-                " path, command, params, outcome, status_code, reason, operation_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " path, command, params, outcome, status_code, reason, operation_id, clock_s,"
+                " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     _secs(at),
                     actor_role,
@@ -1166,6 +1186,8 @@ class Store:
                     status_code,
                     reason,
                     operation_id,
+                    None if clock_s is None else float(clock_s),
+                    request_id,
                 ),
             )
             seq = cur.lastrowid
@@ -1185,6 +1207,8 @@ class Store:
             status_code=status_code,
             reason=reason,
             operation_id=operation_id,
+            clock_s=None if clock_s is None else float(clock_s),
+            request_id=request_id,
         )
 
     def list_audit(
