@@ -26,7 +26,6 @@ from semphony_api.api.system import get_state
 from semphony_api.models.audit_list import AuditList
 from semphony_api.models.instrument_state import InstrumentState as StateDoc
 from semphony_api.models.operation_list import OperationList
-from semphony_api.models.run import Run as RunDoc
 from semphony_api.models.session import Session as SessionDoc
 
 from semphony._capabilities._async_imaging import AsyncImaging
@@ -41,17 +40,13 @@ from semphony._exceptions import SemphonyApiError
 from semphony._state import InstrumentState
 from semphony._transport import AsyncTransport
 from semphony.guardrails import ImagingGuardrails
-from semphony.session import _RunBase, _SessionBase, _start_body
+from semphony.session import _RunBase, _SessionBase, _SessionBuilderBase, _start_body
 
 __all__ = ["AsyncRun", "AsyncSession", "AsyncSessionBuilder"]
 
 
-class AsyncRun(_RunBase):
+class AsyncRun(_RunBase[AsyncTransport]):
     """A run seen through `AsyncSemphony`; matches `Run` method for method."""
-
-    def __init__(self, transport: AsyncTransport, doc: RunDoc) -> None:
-        super().__init__(doc)
-        self._transport = transport
 
     def session(self, guardrails: ImagingGuardrails | None = None) -> AsyncSessionBuilder:
         """Prepare a session; `.start()` takes the lease. Without guardrails, the safe default
@@ -81,12 +76,8 @@ class AsyncRun(_RunBase):
         return [item.to_dict() for item in page.items]
 
 
-class AsyncSessionBuilder:
+class AsyncSessionBuilder(_SessionBuilderBase[AsyncRun]):
     """A session not yet started: `start()` takes the control lease."""
-
-    def __init__(self, run: AsyncRun, guardrails: ImagingGuardrails) -> None:
-        self.run = run
-        self.guardrails = guardrails
 
     def start(self, *, holder: str | None = None, lease_s: float | None = None) -> SessionStart:
         """Take the control lease (409 `lease.held` if another session has it): `async with` the

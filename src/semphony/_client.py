@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Self
 
 from semphony_api.api.rois import get_roi, list_rois
 from semphony_api.api.runs import create_run, get_run, list_runs
@@ -42,7 +42,7 @@ from semphony._capabilities._base import parse_state
 from semphony._exceptions import SemphonyError
 from semphony._local import LocalServer
 from semphony._state import InstrumentState
-from semphony._transport import AsyncTransport, SyncTransport
+from semphony._transport import AsyncTransport, SyncTransport, TransportT
 from semphony.session import Run
 
 if TYPE_CHECKING:
@@ -70,9 +70,10 @@ def _check_run_id(run_id: str) -> None:
         raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
 
 
-def _check_name(name: str) -> None:
+def _run_body(name: str, description: str | None) -> RunCreate:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"runs.create: name must be a non-empty string, got {name!r}")
+    return RunCreate(name=name, description=UNSET if description is None else description)
 
 
 def _check_roi_name(name: str) -> None:
@@ -80,11 +81,12 @@ def _check_roi_name(name: str) -> None:
         raise ValueError(f"rois.retrieve: name must be a non-empty string, got {name!r}")
 
 
-def _sim_unavailable(driver: str) -> SemphonyError:
-    return SemphonyError(
-        f"client.simulator needs the simulated microscope, but this control server runs the "
-        f"{driver!r} driver; simulator controls exist only with the 'sim' driver"
-    )
+def _require_sim(health: Health) -> None:
+    if health.driver != "sim":
+        raise SemphonyError(
+            f"client.simulator needs the simulated microscope, but this control server runs the "
+            f"{health.driver!r} driver; simulator controls exist only with the 'sim' driver"
+        )
 
 
 def _fault_body(fault: str, params: dict[str, Any]) -> SimFault:
@@ -113,121 +115,20 @@ def _reload_body(x: float | None, y: float | None, rotation: float | None) -> Si
     return SimReload.from_dict({k: v for k, v in values.items() if v is not None})
 
 
-# ---------------------------------------------------------------------------------------------
-# sync
+def _truth_query(x_mm: float | None, y_mm: float | None) -> dict[str, Any]:
+    return {"x_mm": UNSET if x_mm is None else x_mm, "y_mm": UNSET if y_mm is None else y_mm}
 
 
-class Runs:
-    """`client.runs`: create, list and retrieve runs."""
+class _Resource(Generic[TransportT]):
+    """Something that hangs off a client and calls through its transport."""
 
-    def __init__(self, transport: SyncTransport) -> None:
+    def __init__(self, transport: TransportT) -> None:
         self._transport = transport
 
-    def create(self, *, name: str, description: str | None = None) -> Run:
-        """Create a run named `name`."""
-        _check_name(name)
-        body = RunCreate(name=name, description=UNSET if description is None else description)
-        return Run(
-            self._transport, self._transport.call(create_run.sync_detailed, RunDoc, body=body)
-        )
 
-    def list(self) -> list[Run]:
-        """Every run on the server, oldest first as the server orders them."""
-        page = self._transport.call(list_runs.sync_detailed, RunList)
-        return [Run(self._transport, doc) for doc in page.items]
-
-    def retrieve(self, run_id: str) -> Run:
-        """The run `run_id` (404 `NotFoundError` if there is none)."""
-        _check_run_id(run_id)
-        return Run(
-            self._transport, self._transport.call(get_run.sync_detailed, RunDoc, run_id=run_id)
-        )
-
-
-class Rois:
-    """`client.rois`: the saved ROI records (`session.imaging.save_roi` saves them)."""
-
-    # semphony.roi (numpy, scipy, scikit-image) is imported on first use, not with the client.
-
-    def __init__(self, transport: SyncTransport) -> None:
-        self._transport = transport
-
-    def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
-        """Every saved ROI, or only those saved with `specimen_id`."""
-        from semphony.roi._records import list_records
-
-        return list_records(self._transport, specimen_id)
-
-    def retrieve(self, name: str) -> RoiRecord:
-        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
-        _check_roi_name(name)
-        from semphony.roi._records import fetch_record
-
-        return fetch_record(self._transport, name)
-
-
-class Simulator:
-    """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
-
-    def __init__(self, client: Semphony) -> None:
-        self._client = client
-        self._transport = client._transport
-
-    def _require_sim(self) -> None:
-        driver = self._transport.ensure_compatible().driver
-        if driver != "sim":
-            raise _sim_unavailable(driver)
-
-    def reload(
-        self,
-        *,
-        shift_x_um: float | None = None,
-        shift_y_um: float | None = None,
-        rotation_deg: float | None = None,
-    ) -> dict[str, Any]:
-        """Remount the specimen, shifted (µm) and rotated (degrees); unset values are drawn from
-        the seed. The new ground truth."""
-        self._require_sim()
-        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
-        return self._transport.call(sim_reload.sync_detailed, SimTruth, body=body).to_dict()
-
-    def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
-        """The specimen's placement relative to its first load; with `x_mm`, `y_mm`, where the
-        point that lay there at first load lies now."""
-        self._require_sim()
-        doc = self._transport.call(
-            sim_truth.sync_detailed,
-            SimTruth,
-            x_mm=UNSET if x_mm is None else x_mm,
-            y_mm=UNSET if y_mm is None else y_mm,
-        )
-        return doc.to_dict()
-
-    def inject(self, fault: str, **params: Any) -> dict[str, Any]:
-        """Inject a fault (`scan_error`, `vacuum_loss`, `drop_move`, `slow`); the active faults."""
-        body = _fault_body(fault, params)
-        self._require_sim()
-        return self._transport.call(
-            sim_inject_fault.sync_detailed, SimFaultList, body=body
-        ).to_dict()
-
-    def clear_faults(self) -> dict[str, Any]:
-        """Remove every injected fault; the (empty) list of active faults."""
-        self._require_sim()
-        return self._transport.call(sim_clear_faults.sync_detailed, SimFaultList).to_dict()
-
-    def set_detector(
-        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
-    ) -> InstrumentState:
-        """Change the simulated detector's gain, offset or gamma; the state after."""
-        body = _detector_body(gain, offset, gamma)
-        self._require_sim()
-        doc = self._transport.call(sim_set_detector.sync_detailed, StateDoc, body=body)
-        return parse_state(doc.to_dict())
-
-
-class Semphony:
-    """The synchronous semphony client."""
+class _BaseClient(Generic[TransportT]):
+    """What `Semphony` and `AsyncSemphony` share and that does no I/O: options, the embedded
+    server, `local()` and `with_options()`."""
 
     def __init__(
         self,
@@ -236,22 +137,29 @@ class Semphony:
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        _transport: SyncTransport | None = None,
+        _transport: TransportT | None = None,
         _local: LocalServer | None = None,
     ) -> None:
         if _transport is None:
             options = resolve_options(
                 base_url=base_url, token=token, timeout_s=timeout, max_retries=max_retries
             )
-            _transport = SyncTransport(options)
+            _transport = self._open_transport(options)
             self._owns_transport = True
         else:
             self._owns_transport = False
-        self._transport = _transport
+        self._transport: TransportT = _transport
         self._local = _local
-        self.runs = Runs(_transport)
-        self.rois = Rois(_transport)
-        self.simulator = Simulator(self)
+        self._mount(_transport)
+
+    @classmethod
+    def _open_transport(cls, options: ClientOptions) -> TransportT:
+        """A new transport (with its own connection pool) of this client's kind."""
+        raise NotImplementedError
+
+    def _mount(self, transport: TransportT) -> None:
+        """Hang the resources (`runs`, `rois`, `simulator`) off this client."""
+        raise NotImplementedError
 
     @classmethod
     def local(
@@ -265,11 +173,13 @@ class Semphony:
         realtime: float | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> Semphony:
-        """Start the simulated control server on a free loopback port; `close()` stops it.
+    ) -> Self:
+        """Start the simulated control server on a free loopback port; closing the client
+        (`close()`, or `aclose()` of `AsyncSemphony`) stops it.
 
         `realtime` > 0 makes the simulator sleep that many real seconds per instrument second
-        (demos); by default it never sleeps and costs only virtual time."""
+        (demos); by default it never sleeps and costs only virtual time. Starting the child
+        process blocks briefly, also for `AsyncSemphony` (it is not awaited)."""
         server = LocalServer.start(
             seed=seed,
             specimen_kind=specimen_kind,
@@ -285,7 +195,7 @@ class Semphony:
                 timeout_s=timeout,
                 max_retries=max_retries,
             )
-            client = cls(_transport=SyncTransport(options), _local=server)
+            client = cls(_transport=cls._open_transport(options), _local=server)
         except BaseException:
             server.stop()
             raise
@@ -303,11 +213,11 @@ class Semphony:
 
     @property
     def local_server(self) -> LocalServer | None:
-        """The embedded server `Semphony.local()` started, if any."""
+        """The embedded server `local()` started, if any."""
         return self._local
 
     def __repr__(self) -> str:
-        return f"Semphony(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def with_options(
         self,
@@ -315,7 +225,7 @@ class Semphony:
         timeout: float | None = None,
         max_retries: int | None = None,
         poll_wait_s: float | None = None,
-    ) -> Semphony:
+    ) -> Self:
         """A client with other options on the same connections (closing it closes nothing)."""
         changes: dict[str, Any] = {}
         if timeout is not None:
@@ -325,7 +235,116 @@ class Semphony:
         if poll_wait_s is not None:
             changes["poll_wait_s"] = poll_wait_s
         transport = self._transport.with_options(self._transport.options.replace(**changes))
-        return Semphony(_transport=transport)
+        return type(self)(_transport=transport)
+
+
+# ---------------------------------------------------------------------------------------------
+# sync
+
+
+class Runs(_Resource[SyncTransport]):
+    """`client.runs`: create, list and retrieve runs."""
+
+    def create(self, *, name: str, description: str | None = None) -> Run:
+        """Create a run named `name`."""
+        body = _run_body(name, description)
+        return Run(
+            self._transport, self._transport.call(create_run.sync_detailed, RunDoc, body=body)
+        )
+
+    def list(self) -> list[Run]:
+        """Every run on the server, oldest first as the server orders them."""
+        page = self._transport.call(list_runs.sync_detailed, RunList)
+        return [Run(self._transport, doc) for doc in page.items]
+
+    def retrieve(self, run_id: str) -> Run:
+        """The run `run_id` (404 `NotFoundError` if there is none)."""
+        _check_run_id(run_id)
+        return Run(
+            self._transport, self._transport.call(get_run.sync_detailed, RunDoc, run_id=run_id)
+        )
+
+
+class Rois(_Resource[SyncTransport]):
+    """`client.rois`: the saved ROI records (`session.imaging.save_roi` saves them)."""
+
+    # semphony.roi (numpy, scipy, scikit-image) is imported on first use, not with the client.
+
+    def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
+        """Every saved ROI, or only those saved with `specimen_id`."""
+        from semphony.roi._records import list_records
+
+        return list_records(self._transport, specimen_id)
+
+    def retrieve(self, name: str) -> RoiRecord:
+        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
+        _check_roi_name(name)
+        from semphony.roi._records import fetch_record
+
+        return fetch_record(self._transport, name)
+
+
+class Simulator(_Resource[SyncTransport]):
+    """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
+
+    def reload(
+        self,
+        *,
+        shift_x_um: float | None = None,
+        shift_y_um: float | None = None,
+        rotation_deg: float | None = None,
+    ) -> dict[str, Any]:
+        """Remount the specimen, shifted (µm) and rotated (degrees); unset values are drawn from
+        the seed. The new ground truth."""
+        _require_sim(self._transport.ensure_compatible())
+        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
+        return self._transport.call(sim_reload.sync_detailed, SimTruth, body=body).to_dict()
+
+    def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
+        """The specimen's placement relative to its first load; with `x_mm`, `y_mm`, where the
+        point that lay there at first load lies now."""
+        _require_sim(self._transport.ensure_compatible())
+        query = _truth_query(x_mm, y_mm)
+        return self._transport.call(sim_truth.sync_detailed, SimTruth, **query).to_dict()
+
+    def inject(self, fault: str, **params: Any) -> dict[str, Any]:
+        """Inject a fault (`scan_error`, `vacuum_loss`, `drop_move`, `slow`); the active faults."""
+        body = _fault_body(fault, params)
+        _require_sim(self._transport.ensure_compatible())
+        return self._transport.call(
+            sim_inject_fault.sync_detailed, SimFaultList, body=body
+        ).to_dict()
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Remove every injected fault; the (empty) list of active faults."""
+        _require_sim(self._transport.ensure_compatible())
+        return self._transport.call(sim_clear_faults.sync_detailed, SimFaultList).to_dict()
+
+    def set_detector(
+        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
+    ) -> InstrumentState:
+        """Change the simulated detector's gain, offset or gamma; the state after."""
+        body = _detector_body(gain, offset, gamma)
+        _require_sim(self._transport.ensure_compatible())
+        doc = self._transport.call(sim_set_detector.sync_detailed, StateDoc, body=body)
+        return parse_state(doc.to_dict())
+
+
+class Semphony(_BaseClient[SyncTransport]):
+    """The synchronous semphony client."""
+
+    runs: Runs
+    rois: Rois
+    simulator: Simulator
+
+    @classmethod
+    def _open_transport(cls, options: ClientOptions) -> SyncTransport:
+        return SyncTransport(options)
+
+    def _mount(self, transport: SyncTransport) -> None:
+        self.runs = Runs(transport)
+        self.rois = Rois(transport)
+        self.simulator = Simulator(transport)
 
     def health(self) -> ServerHealth:
         """Liveness, API version, server version and driver (checks the API version too)."""
@@ -358,16 +377,12 @@ class Semphony:
 # async
 
 
-class AsyncRuns:
+class AsyncRuns(_Resource[AsyncTransport]):
     """`client.runs` of `AsyncSemphony`."""
-
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._transport = transport
 
     async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
         """Create a run named `name`."""
-        _check_name(name)
-        body = RunCreate(name=name, description=UNSET if description is None else description)
+        body = _run_body(name, description)
         doc = await self._transport.call(create_run.asyncio_detailed, RunDoc, body=body)
         return AsyncRun(self._transport, doc)
 
@@ -383,11 +398,8 @@ class AsyncRuns:
         return AsyncRun(self._transport, doc)
 
 
-class AsyncRois:
+class AsyncRois(_Resource[AsyncTransport]):
     """`client.rois` of `AsyncSemphony`."""
-
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._transport = transport
 
     async def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
         """Every saved ROI, or only those saved with `specimen_id`."""
@@ -408,17 +420,8 @@ class AsyncRois:
         return _parse(await self._transport.call(get_roi.asyncio_detailed, RoiRecordDoc, name=name))
 
 
-class AsyncSimulator:
+class AsyncSimulator(_Resource[AsyncTransport]):
     """`client.simulator` of `AsyncSemphony`."""
-
-    def __init__(self, client: AsyncSemphony) -> None:
-        self._client = client
-        self._transport = client._transport
-
-    async def _require_sim(self) -> None:
-        driver = (await self._transport.ensure_compatible()).driver
-        if driver != "sim":
-            raise _sim_unavailable(driver)
 
     async def reload(
         self,
@@ -428,148 +431,57 @@ class AsyncSimulator:
         rotation_deg: float | None = None,
     ) -> dict[str, Any]:
         """Remount the specimen; the new ground truth."""
-        await self._require_sim()
+        _require_sim(await self._transport.ensure_compatible())
         body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
-        return (
-            await self._transport.call(sim_reload.asyncio_detailed, SimTruth, body=body)
-        ).to_dict()
+        doc = await self._transport.call(sim_reload.asyncio_detailed, SimTruth, body=body)
+        return doc.to_dict()
 
     async def truth(
         self, *, x_mm: float | None = None, y_mm: float | None = None
     ) -> dict[str, Any]:
         """The specimen's placement relative to its first load."""
-        await self._require_sim()
-        doc = await self._transport.call(
-            sim_truth.asyncio_detailed,
-            SimTruth,
-            x_mm=UNSET if x_mm is None else x_mm,
-            y_mm=UNSET if y_mm is None else y_mm,
-        )
-        return doc.to_dict()
+        _require_sim(await self._transport.ensure_compatible())
+        query = _truth_query(x_mm, y_mm)
+        return (await self._transport.call(sim_truth.asyncio_detailed, SimTruth, **query)).to_dict()
 
     async def inject(self, fault: str, **params: Any) -> dict[str, Any]:
         """Inject a fault; the active faults."""
         body = _fault_body(fault, params)
-        await self._require_sim()
+        _require_sim(await self._transport.ensure_compatible())
         doc = await self._transport.call(sim_inject_fault.asyncio_detailed, SimFaultList, body=body)
         return doc.to_dict()
 
     async def clear_faults(self) -> dict[str, Any]:
         """Remove every injected fault."""
-        await self._require_sim()
-        return (
-            await self._transport.call(sim_clear_faults.asyncio_detailed, SimFaultList)
-        ).to_dict()
+        _require_sim(await self._transport.ensure_compatible())
+        doc = await self._transport.call(sim_clear_faults.asyncio_detailed, SimFaultList)
+        return doc.to_dict()
 
     async def set_detector(
         self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
     ) -> InstrumentState:
         """Change the simulated detector's gain, offset or gamma; the state after."""
         body = _detector_body(gain, offset, gamma)
-        await self._require_sim()
+        _require_sim(await self._transport.ensure_compatible())
         doc = await self._transport.call(sim_set_detector.asyncio_detailed, StateDoc, body=body)
         return parse_state(doc.to_dict())
 
 
-class AsyncSemphony:
+class AsyncSemphony(_BaseClient[AsyncTransport]):
     """The asynchronous semphony client; matches `Semphony` method for method."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        token: str | None = None,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        _transport: AsyncTransport | None = None,
-        _local: LocalServer | None = None,
-    ) -> None:
-        if _transport is None:
-            options = resolve_options(
-                base_url=base_url, token=token, timeout_s=timeout, max_retries=max_retries
-            )
-            _transport = AsyncTransport(options)
-            self._owns_transport = True
-        else:
-            self._owns_transport = False
-        self._transport = _transport
-        self._local = _local
-        self.runs = AsyncRuns(_transport)
-        self.rois = AsyncRois(_transport)
-        self.simulator = AsyncSimulator(self)
+    runs: AsyncRuns
+    rois: AsyncRois
+    simulator: AsyncSimulator
 
     @classmethod
-    def local(
-        cls,
-        seed: int | None = None,
-        specimen_kind: str | None = None,
-        specimen: str | os.PathLike[str] | None = None,
-        specimen_pixel_um: float | None = None,
-        data_dir: str | os.PathLike[str] | None = None,
-        *,
-        realtime: float | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-    ) -> AsyncSemphony:
-        """Start the simulated control server on a free loopback port; `aclose()` stops it.
+    def _open_transport(cls, options: ClientOptions) -> AsyncTransport:
+        return AsyncTransport(options)
 
-        Starting the child process blocks briefly (it is not awaited)."""
-        server = LocalServer.start(
-            seed=seed,
-            specimen_kind=specimen_kind,
-            specimen=specimen,
-            specimen_pixel_um=specimen_pixel_um,
-            data_dir=data_dir,
-            realtime=realtime,
-        )
-        try:
-            options = resolve_options(
-                base_url=server.base_url,
-                token=server.token,
-                timeout_s=timeout,
-                max_retries=max_retries,
-            )
-            client = cls(_transport=AsyncTransport(options), _local=server)
-        except BaseException:
-            server.stop()
-            raise
-        client._owns_transport = True
-        return client
-
-    @property
-    def options(self) -> ClientOptions:
-        """The options in force (the token is kept out of its repr)."""
-        return self._transport.options
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.options.base_url
-
-    @property
-    def local_server(self) -> LocalServer | None:
-        """The embedded server `AsyncSemphony.local()` started, if any."""
-        return self._local
-
-    def __repr__(self) -> str:
-        return f"AsyncSemphony(base_url={self.base_url!r})"
-
-    def with_options(
-        self,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        poll_wait_s: float | None = None,
-    ) -> AsyncSemphony:
-        """A client with other options on the same connections (closing it closes nothing)."""
-        changes: dict[str, Any] = {}
-        if timeout is not None:
-            changes["timeout_s"] = timeout
-        if max_retries is not None:
-            changes["max_retries"] = max_retries
-        if poll_wait_s is not None:
-            changes["poll_wait_s"] = poll_wait_s
-        transport = self._transport.with_options(self._transport.options.replace(**changes))
-        return AsyncSemphony(_transport=transport)
+    def _mount(self, transport: AsyncTransport) -> None:
+        self.runs = AsyncRuns(transport)
+        self.rois = AsyncRois(transport)
+        self.simulator = AsyncSimulator(transport)
 
     async def health(self) -> ServerHealth:
         """Liveness, API version, server version and driver (checks the API version too)."""

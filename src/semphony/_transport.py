@@ -25,10 +25,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -62,7 +63,7 @@ T = TypeVar("T")
 _sleep = time.sleep
 _async_sleep = asyncio.sleep
 
-_ARTIFACT_ACCEPT = "image/tiff, application/octet-stream, application/problem+json"
+_ARTIFACT_HEADERS = {"Accept": "image/tiff, application/octet-stream, application/problem+json"}
 _CHUNK_BYTES = 1 << 20
 
 
@@ -104,6 +105,20 @@ async def _before_send_async(request: httpx.Request) -> None:
 
 async def _after_receive_async(response: httpx.Response) -> None:
     _after_receive(response)
+
+
+@contextmanager
+def _attempt(timeout: httpx.Timeout) -> Iterator[_Exchange]:
+    """One attempt's record, current for the event hooks; an httpx error that escapes it becomes
+    the attempt's failure."""
+    exchange = _Exchange(timeout)
+    token = _CURRENT.set(exchange)
+    try:
+        yield exchange
+    except httpx.HTTPError as exc:
+        raise _transport_failure(exc, exchange) from exc
+    finally:
+        _CURRENT.reset(token)
 
 
 @dataclass(frozen=True)
@@ -360,6 +375,17 @@ class _ArtifactFile:
                 )
 
 
+@contextmanager
+def _artifact_file(target: Path, response: httpx.Response) -> Iterator[_ArtifactFile]:
+    """A download's temporary file, removed again if the stream breaks off while it is written."""
+    sink = _ArtifactFile(target, response)
+    try:
+        yield sink
+    except BaseException:
+        sink.abort()
+        raise
+
+
 def _fsync_dir(directory: Path) -> None:
     # Make the rename itself durable; not every platform lets a directory be opened.
     try:
@@ -377,10 +403,28 @@ def _fsync_dir(directory: Path) -> None:
 class _TransportBase:
     """Configuration and decisions shared by the sync and async transports."""
 
-    def __init__(self, options: ClientOptions, shared: _Shared) -> None:
+    def __init__(
+        self,
+        options: ClientOptions,
+        *,
+        _shared: _Shared | None = None,
+        _api: AuthenticatedClient | None = None,
+    ) -> None:
         setup_logging()
         self.options = options
-        self._shared = shared
+        self._shared = _shared or _Shared()
+        if _api is None:
+            _api = AuthenticatedClient(base_url=options.base_url, token="")
+            self._open_pool(_api)
+        self._api = _api
+
+    def _open_pool(self, api: AuthenticatedClient) -> None:
+        """Give `api` its own httpx client (blocking or async)."""
+        raise NotImplementedError
+
+    def with_options(self, options: ClientOptions) -> Self:
+        """A transport with other options on the same connection pool."""
+        return type(self)(options, _shared=self._shared, _api=self._api)
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
@@ -398,11 +442,21 @@ class _TransportBase:
             read=o.timeout_s if read_s is None else read_s,
         )
 
-    def _delay(self, failure: _AttemptFailedError, attempt: int) -> float | None:
-        """Seconds to wait before another attempt, or None to give up and raise."""
-        if not failure.retryable or attempt >= self.options.max_retries:
-            return None
-        return retry_delay_s(attempt, retry_after=failure.retry_after)
+    def _retry_delay_s(self, failure: _AttemptFailedError, attempt: int) -> float:
+        """Seconds to wait before another attempt; raises the (scrubbed) error to give up."""
+        delay = None
+        if failure.retryable and attempt < self.options.max_retries:
+            delay = retry_delay_s(attempt, retry_after=failure.retry_after)
+        if delay is None:
+            raise self._scrubbed(failure.error) from failure.error.__cause__
+        logger.info(
+            "retrying (%d of %d) in %.2f s after: %s",
+            attempt + 1,
+            self.options.max_retries,
+            delay,
+            self._scrubbed(failure.error),
+        )
+        return delay
 
     def _scrubbed(self, error: SemphonyApiError) -> SemphonyApiError:
         """`error` with our own token cut out of its message, whatever the server echoed."""
@@ -412,53 +466,56 @@ class _TransportBase:
             error.args = (error.message,)
         return error
 
-    def _log_retry(self, failure: _AttemptFailedError, attempt: int, delay: float) -> None:
-        logger.info(
-            "retrying (%d of %d) in %.2f s after: %s",
-            attempt + 1,
-            self.options.max_retries,
-            delay,
-            self._scrubbed(failure.error),
-        )
+    def _needs_version_check(self, fn: Callable[..., Any]) -> bool:
+        """Whether `fn` must wait for the API-version check (every call but the check's own)."""
+        return fn not in _HEALTH_CALLS and not self._shared.version_checked
 
-    def _check_version(self, health: Health) -> None:
+    def _cached_health(self, fresh: bool) -> Health | None:
+        return None if fresh else self._shared.health
+
+    def _check_version(self, health: Health) -> Health:
         check_api_version(health.api_version, url=self.options.base_url)
         self._shared.health = health
         self._shared.version_checked = True
+        return health
 
     def _check_open(self) -> None:
         if self._shared.closed:
             raise RuntimeError("this semphony client is closed")
 
+    def _closing(self) -> bool:
+        """Mark the pool closed; whether it was open (and so must be closed now)."""
+        was_open = not self._shared.closed
+        self._shared.closed = True
+        return was_open
+
+
+TransportT = TypeVar("TransportT", bound=_TransportBase)
+"""A transport, sync or async: what the generic bases of the client's sync/async pairs hold."""
+
+_HEALTH_CALLS: tuple[Callable[..., Any], ...] = (
+    get_health.sync_detailed,
+    get_health.asyncio_detailed,
+)
+
+
+def _artifact_path(image_id: str) -> str:
+    return f"/v1/artifacts/{quote(image_id, safe='')}"
+
 
 class SyncTransport(_TransportBase):
     """Blocking calls through the generated client, with retries and error mapping."""
 
-    def __init__(
-        self,
-        options: ClientOptions,
-        *,
-        _shared: _Shared | None = None,
-        _api: AuthenticatedClient | None = None,
-    ) -> None:
-        super().__init__(options, _shared or _Shared())
-        if _api is None:
-            http = httpx.Client(
-                **self._client_kwargs(),
-                event_hooks={"request": [_before_send], "response": [_after_receive]},
-            )
-            _api = AuthenticatedClient(base_url=options.base_url, token="")
-            _api.set_httpx_client(http)
-        self._api = _api
-
-    def with_options(self, options: ClientOptions) -> SyncTransport:
-        """A transport with other options on the same connection pool."""
-        return SyncTransport(options, _shared=self._shared, _api=self._api)
+    def _open_pool(self, api: AuthenticatedClient) -> None:
+        http = httpx.Client(
+            **self._client_kwargs(),
+            event_hooks={"request": [_before_send], "response": [_after_receive]},
+        )
+        api.set_httpx_client(http)
 
     def close(self) -> None:
         """Close the connection pool (every `with_options` variant shares it)."""
-        if not self._shared.closed:
-            self._shared.closed = True
+        if self._closing():
             self._api.get_httpx_client().close()
 
     def call(
@@ -471,19 +528,16 @@ class SyncTransport(_TransportBase):
     ) -> T:
         """Call a generated `*_detailed` function; return its parsed body as `expected`."""
         self._check_open()
-        if fn is not get_health.sync_detailed and not self._shared.version_checked:
+        if self._needs_version_check(fn):
             self.ensure_compatible()
         kwargs = _with_idempotency_key(fn, kwargs)
 
         def once() -> T:
-            exchange = _Exchange(self._timeout(read_timeout_s))
-            token = _CURRENT.set(exchange)
-            try:
-                result = fn(client=self._api, **kwargs)
-            except Exception as exc:  # every failure is interpreted below, once
-                return _interpret(None, exc, exchange, expected)
-            finally:
-                _CURRENT.reset(token)
+            with _attempt(self._timeout(read_timeout_s)) as exchange:
+                try:
+                    result = fn(client=self._api, **kwargs)
+                except Exception as exc:  # every failure is interpreted below, once
+                    return _interpret(None, exc, exchange, expected)
             return _interpret(result, None, exchange, expected)
 
         return self._retrying(once)
@@ -492,40 +546,30 @@ class SyncTransport(_TransportBase):
         """Read `/v1/health` and check the API version (done before the first other call);
         the cached answer unless `fresh`."""
         with self._shared.version_lock:
-            if self._shared.health is not None and not fresh:
-                return self._shared.health
-            health = self.call(get_health.sync_detailed, Health)
-            self._check_version(health)
-            return health
+            cached = self._cached_health(fresh)
+            if cached is not None:
+                return cached
+            return self._check_version(self.call(get_health.sync_detailed, Health))
 
     def download(
         self, image_id: str, target: Path, *, expected_sha256: str | None = None
     ) -> Downloaded:
         """Stream an artifact to `target` atomically, verifying its digest."""
         self._check_open()
-        url = f"/v1/artifacts/{quote(image_id, safe='')}"
         http = self._api.get_httpx_client()
 
         def once() -> Downloaded:
-            exchange = _Exchange(self._timeout())
-            token = _CURRENT.set(exchange)
-            try:
-                with http.stream("GET", url, headers={"Accept": _ARTIFACT_ACCEPT}) as response:
-                    if response.status_code != 200:
-                        response.read()
-                        raise _status_failure(response)
-                    sink = _ArtifactFile(target, response)
-                    try:
-                        for chunk in response.iter_bytes(_CHUNK_BYTES):
-                            sink.write(chunk)
-                    except BaseException:
-                        sink.abort()
-                        raise
-                    return sink.commit(expected_sha256)
-            except httpx.HTTPError as exc:
-                raise _transport_failure(exc, exchange) from exc
-            finally:
-                _CURRENT.reset(token)
+            with (
+                _attempt(self._timeout()),
+                http.stream("GET", _artifact_path(image_id), headers=_ARTIFACT_HEADERS) as response,
+            ):
+                if response.status_code != 200:
+                    response.read()
+                    raise _status_failure(response)
+                with _artifact_file(target, response) as sink:
+                    for chunk in response.iter_bytes(_CHUNK_BYTES):
+                        sink.write(chunk)
+                return sink.commit(expected_sha256)
 
         return self._retrying(once)
 
@@ -535,42 +579,23 @@ class SyncTransport(_TransportBase):
             try:
                 return once()
             except _AttemptFailedError as failure:
-                delay = self._delay(failure, attempt)
-                if delay is None:
-                    raise self._scrubbed(failure.error) from failure.error.__cause__
-                self._log_retry(failure, attempt, delay)
-                _sleep(delay)
+                _sleep(self._retry_delay_s(failure, attempt))
                 attempt += 1
 
 
 class AsyncTransport(_TransportBase):
     """The async twin of `SyncTransport`; they differ only where they wait."""
 
-    def __init__(
-        self,
-        options: ClientOptions,
-        *,
-        _shared: _Shared | None = None,
-        _api: AuthenticatedClient | None = None,
-    ) -> None:
-        super().__init__(options, _shared or _Shared())
-        if _api is None:
-            http = httpx.AsyncClient(
-                **self._client_kwargs(),
-                event_hooks={"request": [_before_send_async], "response": [_after_receive_async]},
-            )
-            _api = AuthenticatedClient(base_url=options.base_url, token="")
-            _api.set_async_httpx_client(http)
-        self._api = _api
-
-    def with_options(self, options: ClientOptions) -> AsyncTransport:
-        """A transport with other options on the same connection pool."""
-        return AsyncTransport(options, _shared=self._shared, _api=self._api)
+    def _open_pool(self, api: AuthenticatedClient) -> None:
+        http = httpx.AsyncClient(
+            **self._client_kwargs(),
+            event_hooks={"request": [_before_send_async], "response": [_after_receive_async]},
+        )
+        api.set_async_httpx_client(http)
 
     async def aclose(self) -> None:
         """Close the connection pool (every `with_options` variant shares it)."""
-        if not self._shared.closed:
-            self._shared.closed = True
+        if self._closing():
             await self._api.get_async_httpx_client().aclose()
 
     async def call(
@@ -583,19 +608,16 @@ class AsyncTransport(_TransportBase):
     ) -> T:
         """Await a generated `asyncio_detailed` function; return its parsed body as `expected`."""
         self._check_open()
-        if fn is not get_health.asyncio_detailed and not self._shared.version_checked:
+        if self._needs_version_check(fn):
             await self.ensure_compatible()
         kwargs = _with_idempotency_key(fn, kwargs)
 
         async def once() -> T:
-            exchange = _Exchange(self._timeout(read_timeout_s))
-            token = _CURRENT.set(exchange)
-            try:
-                result = await fn(client=self._api, **kwargs)
-            except Exception as exc:
-                return _interpret(None, exc, exchange, expected)
-            finally:
-                _CURRENT.reset(token)
+            with _attempt(self._timeout(read_timeout_s)) as exchange:
+                try:
+                    result = await fn(client=self._api, **kwargs)
+                except Exception as exc:  # every failure is interpreted below, once
+                    return _interpret(None, exc, exchange, expected)
             return _interpret(result, None, exchange, expected)
 
         return await self._retrying(once)
@@ -604,42 +626,30 @@ class AsyncTransport(_TransportBase):
         """Read `/v1/health` and check the API version (done before the first other call);
         the cached answer unless `fresh`."""
         async with self._shared.async_version_lock:
-            if self._shared.health is not None and not fresh:
-                return self._shared.health
-            health = await self.call(get_health.asyncio_detailed, Health)
-            self._check_version(health)
-            return health
+            cached = self._cached_health(fresh)
+            if cached is not None:
+                return cached
+            return self._check_version(await self.call(get_health.asyncio_detailed, Health))
 
     async def download(
         self, image_id: str, target: Path, *, expected_sha256: str | None = None
     ) -> Downloaded:
         """Stream an artifact to `target` atomically, verifying its digest."""
         self._check_open()
-        url = f"/v1/artifacts/{quote(image_id, safe='')}"
         http = self._api.get_async_httpx_client()
 
         async def once() -> Downloaded:
-            exchange = _Exchange(self._timeout())
-            token = _CURRENT.set(exchange)
-            try:
+            with _attempt(self._timeout()):
                 async with http.stream(
-                    "GET", url, headers={"Accept": _ARTIFACT_ACCEPT}
+                    "GET", _artifact_path(image_id), headers=_ARTIFACT_HEADERS
                 ) as response:
                     if response.status_code != 200:
                         await response.aread()
                         raise _status_failure(response)
-                    sink = _ArtifactFile(target, response)
-                    try:
+                    with _artifact_file(target, response) as sink:
                         async for chunk in response.aiter_bytes(_CHUNK_BYTES):
                             sink.write(chunk)
-                    except BaseException:
-                        sink.abort()
-                        raise
                     return sink.commit(expected_sha256)
-            except httpx.HTTPError as exc:
-                raise _transport_failure(exc, exchange) from exc
-            finally:
-                _CURRENT.reset(token)
 
         return await self._retrying(once)
 
@@ -649,9 +659,5 @@ class AsyncTransport(_TransportBase):
             try:
                 return await once()
             except _AttemptFailedError as failure:
-                delay = self._delay(failure, attempt)
-                if delay is None:
-                    raise self._scrubbed(failure.error) from failure.error.__cause__
-                self._log_retry(failure, attempt, delay)
-                await _async_sleep(delay)
+                await _async_sleep(self._retry_delay_s(failure, attempt))
                 attempt += 1

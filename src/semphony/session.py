@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from semphony_api.api.operations import list_run_operations
 from semphony_api.api.runs import list_run_audit
@@ -42,7 +42,7 @@ from semphony._capabilities import (
 from semphony._capabilities._base import parse_state
 from semphony._exceptions import SemphonyApiError
 from semphony._state import InstrumentState
-from semphony._transport import SyncTransport
+from semphony._transport import SyncTransport, TransportT
 from semphony.guardrails import ImagingGuardrails
 
 __all__ = ["Run", "Session", "SessionBuilder"]
@@ -50,10 +50,11 @@ __all__ = ["Run", "Session", "SessionBuilder"]
 _DEFAULT_LEASE_S = 30.0
 
 
-class _RunBase:
+class _RunBase(Generic[TransportT]):
     """What a run is, without I/O; `Run` and `AsyncRun` add the calls."""
 
-    def __init__(self, doc: RunDoc) -> None:
+    def __init__(self, transport: TransportT, doc: RunDoc) -> None:
+        self._transport = transport
         self.id: str = doc.id
         self.name: str = doc.name
         self.created_at: datetime.datetime = doc.created_at
@@ -84,6 +85,9 @@ class _RunBase:
             "kind": UNSET if kind is None else kind,
             "status": UNSET if status is None else status,
         }
+
+
+RunT = TypeVar("RunT", bound=_RunBase[Any])
 
 
 def _start_body(holder: str | None, lease_s: float | None) -> SessionStart:
@@ -127,12 +131,8 @@ class _SessionBase:
         logger.warning("could not release session %s: %s", self.id, exc)
 
 
-class Run(_RunBase):
+class Run(_RunBase[SyncTransport]):
     """A run on the control server: a named container of sessions, operations and audit entries."""
-
-    def __init__(self, transport: SyncTransport, doc: RunDoc) -> None:
-        super().__init__(doc)
-        self._transport = transport
 
     def session(self, guardrails: ImagingGuardrails | None = None) -> SessionBuilder:
         """Prepare a session; `.start()` takes the lease. Without guardrails, the safe default
@@ -160,12 +160,17 @@ class Run(_RunBase):
         return [item.to_dict() for item in page.items]
 
 
-class SessionBuilder:
-    """A session not yet started: `start()` takes the control lease and returns the `Session`."""
+class _SessionBuilderBase(Generic[RunT]):
+    """A session not yet started, without I/O; `SessionBuilder` and `AsyncSessionBuilder` add
+    `start()`."""
 
-    def __init__(self, run: Run, guardrails: ImagingGuardrails) -> None:
+    def __init__(self, run: RunT, guardrails: ImagingGuardrails) -> None:
         self.run = run
         self.guardrails = guardrails
+
+
+class SessionBuilder(_SessionBuilderBase[Run]):
+    """A session not yet started: `start()` takes the control lease and returns the `Session`."""
 
     def start(self, *, holder: str | None = None, lease_s: float | None = None) -> Session:
         """Take the control lease (409 `lease.held` if another session has it)."""
