@@ -361,5 +361,42 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     exported = {name for name in dir(semphony.roi) if not name.startswith("_")}
     assert set(semphony.roi.__all__) <= exported
     assert sorted(semphony.roi.__all__) == sorted(
-        ["BINNED_SIZE_PX", "CONFIDENCE_GATE", "Registration", "register", "register_rotation"]
+        [
+            "BINNED_SIZE_PX",
+            "CONFIDENCE_GATE",
+            "Registration",
+            "RoiLevelRecord",
+            "RoiRecord",
+            "find_roi",
+            "register",
+            "register_rotation",
+            "save_roi",
+        ]
     )
+
+
+def _sparse(seed: int, particle_xy: tuple[float, float]) -> Array:
+    """Faint unrelated texture with one bright particle: what a sparse specimen shows."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:256, 0:256]
+    blob = np.exp(-((cols - particle_xy[0]) ** 2 + (rows - particle_xy[1]) ** 2) / (2 * 6.0**2))
+    return np.asarray(0.3 + 0.02 * rng.standard_normal((256, 256)) + 0.6 * blob, dtype=np.float64)
+
+
+def test_one_particle_landing_on_another_in_unrelated_fields_scores_under_the_gate() -> None:
+    reference = _sparse(1, (100.0, 120.0))
+    unrelated = _sparse(2, (140.0, 100.0))
+    result = register(reference, unrelated)
+    # The particles align (the peak is real and sharp) but nothing else in the overlap agrees.
+    assert result.offset_px == pytest.approx((40.0, -20.0), abs=1.0)
+    assert result.overlap_correlation > 0.3
+    assert not result.passed
+
+
+def test_the_same_sparse_field_with_its_faint_texture_passes_the_gate() -> None:
+    reference = _sparse(1, (100.0, 120.0))
+    rng = np.random.default_rng(3)
+    moved = np.roll(reference, (7, -5), axis=(0, 1)) + 0.01 * rng.standard_normal((256, 256))
+    result = register(reference, moved)
+    assert result.offset_px == pytest.approx((-5.0, 7.0), abs=0.2)
+    assert result.passed

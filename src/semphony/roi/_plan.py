@@ -78,6 +78,9 @@ class Frame:
         return self.column_to_stage_um(*self.image_to_column_um(offset_px, pixel_um))
 
 
+_NEGLIGIBLE_MM = 1e-9
+
+
 @dataclass(frozen=True)
 class Step:
     """One relative stage move: x and y in mm."""
@@ -113,13 +116,17 @@ def plan_xy(
     """Relative steps that travel ``(dx_mm, dy_mm)`` within the per-move limits.
 
     With ``approach_mm > 0`` every moved axis arrives travelling in the + direction: an axis that
-    must go back overshoots by ``approach_mm`` and comes back. The steps sum to the move.
+    must go back overshoots by ``approach_mm`` and comes back. The steps sum to the move; an axis
+    moved by less than a picometre is not moved.
     """
     for name, value in (("dx_mm", dx_mm), ("dy_mm", dy_mm), ("approach_mm", approach_mm)):
         if not math.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value!r}")
     if approach_mm < 0:
         raise ValueError(f"approach_mm must be >= 0, got {approach_mm!r}")
+    # Below a picometre a move is no move (a subnormal share of a split step would vanish).
+    dx_mm = 0.0 if abs(dx_mm) < _NEGLIGIBLE_MM else dx_mm
+    dy_mm = 0.0 if abs(dy_mm) < _NEGLIGIBLE_MM else dy_mm
     over_x = approach_mm if dx_mm < 0 else 0.0
     over_y = approach_mm if dy_mm < 0 else 0.0
     steps = _split(dx_mm - over_x, dy_mm - over_y, max_x_mm, max_y_mm)
@@ -139,7 +146,7 @@ def plan_rotation(delta_deg: float, max_step_deg: float | None) -> list[float]:
             f"a rotation of {delta_deg:g} deg is needed, but the relative limit allows "
             f"{max_step_deg:g} deg per move"
         )
-    parts = math.ceil(abs(delta_deg) / (max_step_deg * (1.0 - 1e-9)))
+    parts = max(1, math.ceil(abs(delta_deg) / (max_step_deg * (1.0 - 1e-9))))
     return [delta_deg / parts] * parts
 
 

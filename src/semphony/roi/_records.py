@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from semphony_api.api.rois import get_roi, list_rois, save_roi
 from semphony_api.models.roi_record import RoiRecord as RecordDoc
@@ -15,9 +15,11 @@ from semphony_api.types import UNSET
 
 from semphony._exceptions import InvalidResponseError, NotFoundError
 from semphony._state import DetectorState, StagePose
-from semphony._transport import SyncTransport
 from semphony.models import ROI_LEVELS, AcquisitionConfig, RoiLevel, RoiSpec
 from semphony.roi._plan import Frame
+
+if TYPE_CHECKING:
+    from semphony.roi._port import RoiTransport
 
 __all__ = [
     "OpticsSnapshot",
@@ -206,7 +208,7 @@ def _parse(doc: RecordDoc) -> RoiRecord:
 
 
 def store_record(
-    transport: SyncTransport,
+    transport: RoiTransport,
     *,
     name: str,
     spec: RoiSpec,
@@ -238,12 +240,12 @@ def store_record(
     return _parse(doc)
 
 
-def fetch_record(transport: SyncTransport, name: str) -> RoiRecord:
+def fetch_record(transport: RoiTransport, name: str) -> RoiRecord:
     """The record `name` (`NotFoundError` if there is none)."""
     return _parse(transport.call(get_roi.sync_detailed, RecordDoc, name=name))
 
 
-def find_record(transport: SyncTransport, name: str) -> RoiRecord | None:
+def find_record(transport: RoiTransport, name: str) -> RoiRecord | None:
     """The record `name`, None if there is none."""
     try:
         return fetch_record(transport, name)
@@ -251,7 +253,7 @@ def find_record(transport: SyncTransport, name: str) -> RoiRecord | None:
         return None
 
 
-def list_records(transport: SyncTransport, specimen_id: str | None = None) -> list[RoiRecord]:
+def list_records(transport: RoiTransport, specimen_id: str | None = None) -> list[RoiRecord]:
     """Every saved record, or those of one specimen."""
     page = transport.call(
         list_rois.sync_detailed,

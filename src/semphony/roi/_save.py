@@ -16,7 +16,7 @@ from semphony.roi._records import (
 )
 
 if TYPE_CHECKING:
-    from semphony.session import Session
+    from semphony.roi._port import RoiSession
 
 __all__ = ["save_roi"]
 
@@ -93,7 +93,7 @@ def _shared_settings(result: AcquisitionResult, config: AcquisitionConfig) -> Ac
 
 
 def save_roi(
-    session: Session,
+    session: RoiSession,
     spec: RoiSpec,
     config: AcquisitionConfig | None = None,
     *,

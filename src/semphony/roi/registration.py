@@ -23,7 +23,7 @@ window, then scikit-image's ``phase_cross_correlation`` with plain cross-correla
 (``normalization=None``) and ``disambiguate=True``; a second pass on the overlapping crops
 removes the window's pull towards zero shift and gives the sub-pixel shift. The confidence
 combines the correlation surface's peak-to-sidelobe ratio, the Pearson correlation of the
-band-passed overlap and the overlap fraction; see ``CONFIDENCE_GATE`` for its calibration.
+band-passed overlap, tile by tile, over the overlap; see ``CONFIDENCE_GATE`` for its calibration.
 """
 
 from __future__ import annotations
@@ -67,18 +67,30 @@ _MIN_BINNED_SIDE_PX = 32
 # it fails there); a Tukey window flat over its central 75 % still tames the wrap-around edges.
 _WINDOW = ("tukey", 0.25)
 
-# Confidence model. Against unrelated places (the null), both the peak-to-sidelobe ratio (PSR) and
-# z = r·sqrt(overlap pixels) stay below ceilings; the confidence is q / (1 + q) with
-# q = (PSR / _PSR_NULL) · (z / _CORRELATION_Z_NULL), so 0.5 means "as strong as the strongest
-# unrelated pair in both figures at once". Calibration: `python -m benchmarks registration`
-# (benchmarks/registration.py: 7 null + 7 true pairs per seed, seeds 100-105 through `register` and
-# 300-302 through `register_rotation`; 512² fields, every degradation): 63 null pairs, PSR max 7.53,
-# z max 59.5 (rounded up to 75: an earlier run of the search saw 74.5), null confidence max 0.42;
-# 63 true pairs (shifts up to 45 %, rotations up to 15°, heavy shot noise, contrast and SE↔BSE-like
-# remaps, inversion, blur), all right within 2 px: PSR min 8.4, z min 177, confidence min 0.75.
-# The gate sits between the two, at q = 1.5.
-_PSR_NULL = 7.5
-_CORRELATION_Z_NULL = 75.0
+# Confidence model. The evidence is q = PSR · A / _NULL_EVIDENCE, where A is the tile agreement
+# (see `_tile_agreement`: the median over 4×4 tiles of the overlap of r·sqrt(tile pixels)), and
+# the confidence is q / (1 + q). Calibrated against the simulator's own specimens, not guessed:
+# `python -m benchmarks registration` (benchmarks/registration.py, `simulator_samples`, seed 11):
+# 256² frames of the texture, periodic and sparse specimens at the FOVs find_roi uses (1500, 300,
+# 150, 50 µm), references at 2 µs SE, the moving image at 8/1/1/0.1 µs, SE or BSE, gain/gamma
+# changed, at L0 turned up to 15° with the angle searched as find_roi does; 25 null pairs (the
+# reference against a place 1.5 FOV to 3 mm away) and 25 true pairs per kind and level, 600 in all.
+# - Null, unrelated places: PSR up to 13.5 (a particle landing on a particle on the sparse
+#   specimen: the whole-overlap r·sqrt(n) reached 101 there, which is why it is no longer used),
+#   A up to 10.0, PSR·A up to 52.
+# - Null, the periodic specimen's finer levels: its 128 µm street grid (L1, L2) and 2 µm dot
+#   lattice (ROI) repeat everywhere, so an unrelated place matches them: PSR·A up to 358. No image
+#   statistic can tell a lattice from itself one period off; identity is decided at L0 (PSR·A up
+#   to 36 there), and find_roi keeps finer levels to a capture window smaller than the street
+#   period and checks that each move brings the offset to zero.
+# - True pairs matched within 2 px: PSR·A from 25 (periodic ROI at 0.1 µs) to thousands; at L0
+#   the lowest were 53 (sparse) and 59 (periodic).
+# _NULL_EVIDENCE is the unrelated null's ceiling (q = 1 there, confidence 0.5), and the gate sits
+# at q = 1.5, PSR·A = 78: half as much again above the highest of 225 unrelated pairs, because an
+# absent ROI tries up to 25 fields, each a draw from that null.
+_NULL_EVIDENCE = 52.0
+_TILES = 4  # the overlap is cut into _TILES × _TILES tiles for the agreement figure
+_MIN_TILES = 4
 CONFIDENCE_GATE = 0.6
 """A registration with ``confidence >= CONFIDENCE_GATE`` is accepted (``Registration.passed``)."""
 
@@ -91,7 +103,7 @@ class Registration:
         offset_px: ``(dx, dy)`` original pixels; reference pixel ``p`` appears at moving pixel
             ``p + offset_px`` (about the centre after the rotation, see the module docstring).
         rotation_deg: counter-clockwise as displayed, like ``skimage.transform.rotate``'s angle.
-        confidence: in [0, 1], monotone in ``psr``, ``overlap_correlation`` and ``overlap``.
+        confidence: in [0, 1], monotone in ``psr`` and in the overlap's tile-by-tile correlation.
         psr: peak-to-sidelobe ratio of the cross-correlation surface (binned pixels).
         overlap_correlation: Pearson correlation of the band-passed overlap after alignment (with
             the contrast inversion undone when ``contrast_inverted``).
@@ -338,7 +350,7 @@ def _match(prepared: _Prepared, angle_deg: float) -> _Match:
     correlation = _pearson(ref_crop[usable], mov_crop[usable]) if count > 2 else 0.0
     overlap = count / reference.size
     offset_yx = (float(offset[0] + residual[0]), float(offset[1] + residual[1]))
-    score = _evidence(psr, correlation, count)
+    score = _evidence(psr, _tile_agreement(ref_crop, mov_crop, usable))
     return _Match(offset_yx, psr, correlation, overlap, inverted=sign < 0, score=score)
 
 
@@ -416,17 +428,39 @@ def _pearson(a: Array, b: Array) -> float:
     return float(np.dot(a, b)) / norm if norm > 0 else 0.0
 
 
-def _evidence(psr: float, correlation: float, count: int) -> float:
+def _tile_agreement(reference: Array, moving: Array, usable: NDArray[np.bool_]) -> float:
+    """The median over a grid of tiles of the overlap of r·sqrt(n), r each tile's correlation.
+
+    A true match agrees everywhere in the overlap; an unrelated place can still correlate as a
+    whole when one bright particle lands on another (measured on the simulator's sparse specimen:
+    whole-overlap r·sqrt(n) up to 101 against unrelated places, tile median under 8).
+    """
+    rows, cols = reference.shape
+    values: list[float] = []
+    for i in range(_TILES):
+        for j in range(_TILES):
+            tile = (
+                slice(i * rows // _TILES, (i + 1) * rows // _TILES),
+                slice(j * cols // _TILES, (j + 1) * cols // _TILES),
+            )
+            mask = usable[tile]
+            count = int(np.count_nonzero(mask))
+            if count < max(3, mask.size // 2):
+                continue  # mostly outside the overlap (a rotated corner)
+            r = _pearson(reference[tile][mask], moving[tile][mask])
+            values.append(r * math.sqrt(count))
+    if len(values) < _MIN_TILES:
+        return 0.0
+    return float(np.median(values))
+
+
+def _evidence(psr: float, agreement: float) -> float:
     """The unbounded evidence that ``confidence`` maps to [0, 1]; 1 is the null ceiling."""
-    # A Pearson r over n pixels of unrelated band-passed texture scatters like 1/sqrt(n), so
-    # r * sqrt(n) means the same at every overlap (a small overlap needs a larger r).
-    z = max(correlation, 0.0) * math.sqrt(count)
-    return math.sqrt(max(psr, 0.0) / _PSR_NULL * z / _CORRELATION_Z_NULL)
+    return max(psr, 0.0) * max(agreement, 0.0) / _NULL_EVIDENCE
 
 
 def _confidence(evidence: float) -> float:
-    ratio = evidence**2
-    return ratio / (1.0 + ratio)
+    return evidence / (1.0 + evidence)
 
 
 def _golden_section_max(
