@@ -9,7 +9,7 @@ followed), a non-JSON or incomplete body via `InvalidResponseError`, connection 
 
 Artifacts are streamed through the generated client's own httpx client (the generated download
 buffers the whole body): into a temporary file beside the target, hashed while written, checked
-against `Repr-Digest`, fsynced and renamed into place.
+against `Repr-Digest`, and renamed into place.
 """
 
 from __future__ import annotations
@@ -317,9 +317,12 @@ class _ArtifactFile:
         self.temp.unlink(missing_ok=True)
 
     def commit(self, expected_sha256: str | None) -> Downloaded:
-        """Verify length and digest, fsync, and rename into place, or raise."""
-        self.file.flush()
-        os.fsync(self.file.fileno())
+        """Verify length and digest and rename into place, or raise.
+
+        The rename makes the file appear whole or not at all. It is not fsynced: the server keeps
+        the durable copy with its sha256, so a local copy lost to a crash is downloaded again, and
+        a flush to disk would cost more than the download itself on slow disks.
+        """
         self.file.close()
         try:
             self._verify(expected_sha256)
@@ -327,7 +330,6 @@ class _ArtifactFile:
             self.temp.unlink(missing_ok=True)
             raise
         os.replace(self.temp, self.target)
-        _fsync_dir(self.target.parent)
         return Downloaded(path=self.target, size_bytes=self.size, sha256=self.hash.hexdigest())
 
     def _verify(self, expected_sha256: str | None) -> None:
@@ -384,20 +386,6 @@ def _artifact_file(target: Path, response: httpx.Response) -> Iterator[_Artifact
     except BaseException:
         sink.abort()
         raise
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Make the rename itself durable; not every platform lets a directory be opened.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class _TransportBase:
