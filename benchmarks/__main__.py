@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help=f"which to run (default: all of {BENCHMARKS})")
     args = parser.parse_args(argv)
     names = args.names or [n for n in BENCHMARKS if _available(n)]
-    console = Console()
+    # Wide enough that the tables stay readable when the output goes to a file or a CI log.
+    console = Console(width=180) if not sys.stdout.isatty() else Console()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
