@@ -347,7 +347,7 @@ def test_malformed_references_are_refused_naming_the_rule(image: Array, rule: st
         ({"tolerance_deg": 3.0}, "tolerance_deg"),
     ],
 )
-def test_bad_rotation_search_parameters_are_refused(kwargs: dict[str, float], name: str) -> None:
+def test_bad_rotation_search_parameters_are_refused(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ValueError, match=name):
         register_rotation(np.zeros((64, 64)), np.zeros((64, 64)), **kwargs)
 
