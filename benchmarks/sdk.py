@@ -49,8 +49,6 @@ _MB = 1e6
 _CHUNK_BYTES = 1 << 20
 _READY = re.compile(r"listening on (https?://\S+)")
 _STARTUP_TIMEOUT_S = 60.0
-# A keep-alive loopback GET slower than this is waiting for delayed ACKs, not working.
-_DELAYED_ACK_MS = 20.0
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -379,8 +377,6 @@ def run(quick: bool) -> dict[str, object]:
             finally:
                 http.close()
                 client.close()
-    raw_wall_ms = rows[0][2]
-    slow_loopback = isinstance(raw_wall_ms, float) and raw_wall_ms >= _DELAYED_ACK_MS
     return {
         "name": "sdk",
         "columns": ["measure", "sdk", "raw_httpx", "unit", "ratio", "target", "meets_target"],
@@ -395,14 +391,6 @@ def run(quick: bool) -> dict[str, object]:
             "Memory: a fresh SDK process per method, growth "
             f"from just before the download, artifact {memory_side_px}² 16-bit "
             f"(acquired and written by the server in {big_render_s:.1f} s)."
-            + (
-                f" A raw keep-alive GET took {raw_wall_ms} ms on loopback: the server's sockets "
-                "lack TCP_NODELAY, so every keep-alive answer waits out a delayed ACK (~40 ms) "
-                "and the wall ratio mostly compares two waits; the client-CPU row shows the "
-                "SDK's own cost."
-                if slow_loopback
-                else ""
-            )
         ),
     }
 
