@@ -9,7 +9,7 @@ from semphony_api.api.operations import cancel_operation, get_operation
 from semphony_api.models.operation import Operation
 
 from semphony._base_client import logger
-from semphony._capabilities._base import OperationWait, ProgressArg
+from semphony._capabilities._base import CANCEL_CONFIRM_WAIT_S, TERMINAL, OperationWait, ProgressArg
 from semphony._exceptions import SemphonyApiError
 from semphony._transport import AsyncTransport
 
@@ -17,14 +17,28 @@ __all__ = ["async_cancel_quietly", "async_wait_operation"]
 
 
 async def async_cancel_quietly(transport: AsyncTransport, operation_id: str) -> Operation | None:
-    """Ask the server to cancel an operation; log rather than raise if that fails too."""
+    """Cancel an operation and wait until the server says it stopped; log rather than raise.
+
+    The server answers the cancel at once; the device stops at its next line or step, so the
+    operation is long-polled until it ends (at most CANCEL_CONFIRM_WAIT_S).
+    """
     try:
-        return await transport.call(
+        operation = await transport.call(
             cancel_operation.asyncio_detailed, Operation, operation_id=operation_id
         )
+        if operation.status not in TERMINAL:
+            operation = await transport.call(
+                get_operation.asyncio_detailed,
+                Operation,
+                operation_id=operation_id,
+                wait_s=CANCEL_CONFIRM_WAIT_S,
+            )
     except SemphonyApiError as exc:
         logger.warning("could not cancel operation %s: %s", operation_id, exc)
         return None
+    if operation.status not in TERMINAL:
+        logger.warning("operation %s is still %s after the cancel", operation_id, operation.status)
+    return operation
 
 
 async def async_wait_operation(

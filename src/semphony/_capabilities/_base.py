@@ -70,6 +70,8 @@ __all__ = [
 ]
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+# After asking for a cancel, how long to long-poll for the server to confirm the device stopped.
+CANCEL_CONFIRM_WAIT_S = 10.0
 
 ProgressArg = bool | Callable[[int, int, str], None] | None
 """`True` draws a rich progress bar; a callable gets `(done, total, unit)` after each poll."""

@@ -6,7 +6,7 @@ from semphony_api.api.operations import cancel_operation, get_operation
 from semphony_api.models.operation import Operation
 
 from semphony._base_client import logger
-from semphony._capabilities._base import TERMINAL, OperationWait, ProgressArg
+from semphony._capabilities._base import CANCEL_CONFIRM_WAIT_S, TERMINAL, OperationWait, ProgressArg
 from semphony._exceptions import SemphonyApiError
 from semphony._transport import SyncTransport
 
@@ -14,12 +14,28 @@ __all__ = ["TERMINAL", "ProgressArg", "cancel_quietly", "wait_operation"]
 
 
 def cancel_quietly(transport: SyncTransport, operation_id: str) -> Operation | None:
-    """Ask the server to cancel an operation; log rather than raise if that fails too."""
+    """Cancel an operation and wait until the server says it stopped; log rather than raise.
+
+    The server answers the cancel at once; the device stops at its next line or step, so the
+    operation is long-polled until it ends (at most CANCEL_CONFIRM_WAIT_S).
+    """
     try:
-        return transport.call(cancel_operation.sync_detailed, Operation, operation_id=operation_id)
+        operation = transport.call(
+            cancel_operation.sync_detailed, Operation, operation_id=operation_id
+        )
+        if operation.status not in TERMINAL:
+            operation = transport.call(
+                get_operation.sync_detailed,
+                Operation,
+                operation_id=operation_id,
+                wait_s=CANCEL_CONFIRM_WAIT_S,
+            )
     except SemphonyApiError as exc:
         logger.warning("could not cancel operation %s: %s", operation_id, exc)
         return None
+    if operation.status not in TERMINAL:
+        logger.warning("operation %s is still %s after the cancel", operation_id, operation.status)
+    return operation
 
 
 def wait_operation(
