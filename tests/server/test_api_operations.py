@@ -97,6 +97,27 @@ def test_beam_off_stops_a_running_scan(slow: tuple[Api, Controlled]) -> None:
     assert final["status"] == "cancelled"
 
 
+def test_stop_ends_a_running_scan_and_leaves_the_beam_on(slow: tuple[Api, Controlled]) -> None:
+    api, ctl = slow
+    op = _start_long_scan(api, ctl)
+    _wait_for_progress(api, op["id"])
+    response = api.client.post(ctl.path("stop"))
+    assert response.status_code == 200, response.text
+    assert response.json()["beam_on"] is True
+    final = api.wait(op)
+    assert final["status"] == "cancelled"
+    assert api.state()["active_operation_id"] is None
+    stops = [e for e in api.audit(ctl.run_id) if e["action"] == "session.stop"]
+    assert [e["outcome"] for e in stops] == ["succeeded"]
+
+
+def test_stop_without_the_lease_is_refused(api: Api, ready: Controlled) -> None:
+    api.client.delete(f"/v1/sessions/{ready.session_id}")
+    response = api.client.post(ready.path("stop"))
+    assert response.status_code == 409
+    assert response.json()["reason"] == "lease.required"
+
+
 def test_an_unknown_operation_is_404(api: Api) -> None:
     response = api.client.get("/v1/operations/op_nope", params={"wait_s": 1})
     assert response.status_code == 404

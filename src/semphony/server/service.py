@@ -679,6 +679,19 @@ class ControlService:
         self._persist()
         return self.state()
 
+    def stop(self, actor: Actor, session_id: str) -> schemas.InstrumentState:
+        """Stop a running scan or stage move and halt the stage; the beam is left as it is."""
+        with self._audited(actor, "session.stop", {}, session_id=session_id):
+            self._hold(session_id)
+            active = self.runner.active_operation_id
+            if active is not None:
+                op = self.store.get_operation(active)
+                if op is not None and op.kind in ("acquisition", "move"):
+                    self.runner.cancel_active()
+            _translate(self.driver.stop_motion)
+        self._persist()
+        return self.state()
+
     def set_optics(
         self, actor: Actor, session_id: str, body: schemas.OpticsSettings
     ) -> schemas.InstrumentState:

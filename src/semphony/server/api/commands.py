@@ -48,6 +48,12 @@ def set_beam(
     return service.set_beam(actor, session_id, body)
 
 
+@router.post("/v1/sessions/{session_id}/stop", operation_id="stop_session", tags=["stage"])
+def stop_session(service: ServiceDep, actor: ActorDep, session_id: SessionId) -> InstrumentState:
+    """Stop the scan and the stage now; the beam stays as it is."""
+    return service.stop(actor, session_id)
+
+
 @router.post(
     "/v1/sessions/{session_id}/stage/move",
     operation_id="move_stage",

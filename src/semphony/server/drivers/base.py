@@ -575,6 +575,13 @@ class Driver(abc.ABC):
         with self._lock:
             self._do_safe_stop()
 
+    def stop_motion(self) -> None:
+        """Stop a running scan or stage move now; a pump or vent goes on, the beam is untouched."""
+        if self._busy in ("acquire", "move"):
+            self._stop_event.set()
+        with self._lock:
+            self._do_safe_stop()
+
     def snapshot(self) -> dict[str, Any]:
         """A JSON-able dict from which `restore` rebuilds the instrument (persistence)."""
         with self._lock:
