@@ -23,8 +23,8 @@ from functools import partial
 
 import numpy as np
 
-from semphony.server.drivers import OpticsSettings, ScanRequest, SimDriver
-from semphony.server.drivers.sim import SPECIMEN_KINDS
+from semphony.server.drivers import OpticsSettings, ScanRequest
+from semphony.server.drivers.sim import SPECIMEN_KINDS, SimDriver
 
 TARGET_1024_S = 0.1
 FOV_UM = 100.0
@@ -46,6 +46,7 @@ def _timed(work: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 def _ready(kind: str) -> SimDriver:
     driver = SimDriver(seed=0, specimen_kind=kind)
+    driver.open()
     driver.pump()
     driver.set_beam(True)
     return driver

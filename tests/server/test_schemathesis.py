@@ -31,7 +31,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful.state_machine import StepInput
 
-from semphony.server.drivers.base import DeviceInfo
+from semphony.server.drivers import DeviceInfo
 from semphony.server.drivers.sim import SimDriver
 from tests.server.conftest import OPERATOR_TOKEN, Served, make_settings, serve_in_thread
 

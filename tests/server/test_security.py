@@ -12,21 +12,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from semphony.server.security import (
-    Authenticator,
+from semphony.server.errors import (
     AuthForbiddenError,
     AuthInvalidError,
     AuthMissingError,
     LeaseExpiredError,
     LeaseHeldError,
-    LeaseManager,
     LeaseRequiredError,
-    Principal,
-    fingerprint,
-    require_operator,
+    RecordNotFoundError,
 )
+from semphony.server.leases import LeaseManager
+from semphony.server.security import Authenticator, Principal, fingerprint, require_operator
 from semphony.server.settings import ServerSettings
-from semphony.server.store import RecordNotFoundError, Session, Store
+from semphony.server.store import Session, Store
 
 OPERATOR = "operator-Secret-0123456789"
 VIEWER = "viewer-Secret-9876543210"
@@ -180,7 +178,7 @@ def _at(seconds: float) -> datetime:
 
 
 def test_acquiring_a_free_lease_starts_a_session(store: Store, leases: LeaseManager) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     session = leases.acquire(run.id, "ada")
     assert session.holder == "ada"
     assert session.role == "operator"
@@ -193,7 +191,7 @@ def test_acquiring_a_free_lease_starts_a_session(store: Store, leases: LeaseMana
 def test_a_held_lease_refuses_a_second_session_naming_the_holder(
     store: Store, leases: LeaseManager, clock: FakeClock
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     first = leases.acquire(run.id, "ada")
     clock.advance(29)
     with pytest.raises(LeaseHeldError, match="'ada'") as info:
@@ -202,13 +200,13 @@ def test_a_held_lease_refuses_a_second_session_naming_the_holder(
     assert info.value.session_id == first.id
     assert info.value.reason == "lease.held"
     assert info.value.status == 409
-    assert store.active_sessions() == [first]
+    assert store.sessions.active() == [first]
 
 
 def test_a_heartbeat_extends_the_lease(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     session = leases.acquire(run.id, "ada")
     for _ in range(4):
         clock.advance(25)
@@ -222,7 +220,7 @@ def test_a_heartbeat_extends_the_lease(
 def test_an_unrenewed_lease_expires_once_and_frees_the_instrument(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     session = leases.acquire(run.id, "ada")
     clock.advance(29.999)
     assert leases.expire_if_due() is None
@@ -245,30 +243,30 @@ def test_an_unrenewed_lease_expires_once_and_frees_the_instrument(
 def test_acquiring_over_an_overdue_lease_expires_it_first(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     stale = leases.acquire(run.id, "ada")
     clock.advance(31)
     fresh = leases.acquire(run.id, "grace")
     assert [s.id for s in expired] == [stale.id]
-    assert store.active_sessions() == [fresh]
+    assert store.sessions.active() == [fresh]
 
 
 def test_a_heartbeat_after_the_deadline_is_refused_and_expires_the_session(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     session = leases.acquire(run.id, "ada")
     clock.advance(45)
     with pytest.raises(LeaseExpiredError):
         leases.heartbeat(session.id)
     assert [s.id for s in expired] == [session.id]
-    assert store.active_sessions() == []
+    assert store.sessions.active() == []
 
 
 def test_a_released_session_no_longer_holds_the_lease(
     store: Store, leases: LeaseManager, expired: list[Session]
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     session = leases.acquire(run.id, "ada")
     released = leases.release(session.id)
     assert released.end_reason == "released"
@@ -292,7 +290,7 @@ def test_unknown_sessions_and_runs_are_not_found(leases: LeaseManager) -> None:
 
 def test_the_lease_survives_a_store_restart(tmp_path: Path, clock: FakeClock) -> None:
     with Store(tmp_path, clock=clock) as store:
-        run = store.create_run("r")
+        run = store.runs.create("r")
         session = LeaseManager(store, clock=clock).acquire(run.id, "ada", lease_s=60)
     clock.advance(10)
     with Store(tmp_path, clock=clock) as store:
@@ -303,7 +301,7 @@ def test_the_lease_survives_a_store_restart(tmp_path: Path, clock: FakeClock) ->
 
 
 def test_a_non_positive_lease_is_refused(store: Store, leases: LeaseManager) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     with pytest.raises(ValueError, match="lease_s"):
         leases.acquire(run.id, "ada", lease_s=0)
     with pytest.raises(ValueError, match="lease_s"):

@@ -20,20 +20,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from semphony.server.artifacts import ArtifactStore
-from semphony.server.store import (
-    _MIGRATIONS,
-    DB_FILENAME,
-    SCHEMA_VERSION,
-    ArtifactRecord,
+from semphony.server.errors import (
     IdempotencyInProgressError,
     IdempotencyMismatchError,
-    IdempotentRequest,
     OperationFinishedError,
     RecordNotFoundError,
     RoiExistsError,
-    Store,
     StoreError,
 )
+from semphony.server.store import (
+    DB_FILENAME,
+    SCHEMA_VERSION,
+    ArtifactRecord,
+    IdempotentRequest,
+    Store,
+)
+from semphony.server.store._schema import _MIGRATIONS
 
 T0 = 1_760_000_000.0
 
@@ -82,15 +84,16 @@ def _artifact(image_id: str, operation_id: str | None) -> ArtifactRecord:
 # ----------------------------------------------------------------------------------------- schema
 
 
-def test_a_new_database_has_the_current_schema_version(store: Store) -> None:
+def test_a_new_database_has_the_current_schema_version(store: Store, tmp_path: Path) -> None:
     assert store.schema_version == SCHEMA_VERSION
-    assert (store.data_dir / DB_FILENAME).is_file()
+    assert (tmp_path / DB_FILENAME).is_file()
 
 
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     Store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / DB_FILENAME)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="newer"):
         Store(tmp_path)
@@ -98,17 +101,20 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_reopening_a_database_keeps_its_version_and_data(tmp_path: Path) -> None:
     with Store(tmp_path) as first:
-        run = first.create_run("kept")
+        run = first.runs.create("kept")
     with Store(tmp_path) as second:
         assert second.schema_version == SCHEMA_VERSION
-        assert second.get_run(run.id) == run
+        assert second.runs.get(run.id) == run
 
 
 def _version_1_database(data_dir: Path) -> None:
     """A data dir as a version-1 server left it: its schema, one run and one audit entry."""
     data_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(data_dir / DB_FILENAME)
-    conn.executescript(_MIGRATIONS[0])  # migrations are append-only: [0] is version 1's schema
+    # Migrations are append-only: [0] is version 1's schema. Servers of that version kept the
+    # version in PRAGMA user_version.
+    for statement in _MIGRATIONS[0]:
+        conn.execute(statement.replace("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"))
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO runs VALUES ('run_old', 'old run', ?, '{}')", (T0,))
     conn.execute(
@@ -124,13 +130,13 @@ def _version_1_database(data_dir: Path) -> None:
 def test_a_version_1_database_gains_the_audit_clock_and_request_columns(tmp_path: Path) -> None:
     _version_1_database(tmp_path)
     with Store(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
-        (old,) = store.list_audit()
+        assert store.schema_version == SCHEMA_VERSION == 3
+        (old,) = store.audit.entries()
         assert (old.command, old.run_id, old.status_code) == ("session.start", "run_old", 201)
         assert old.clock_s is None
         assert old.request_id is None
-        assert store.get_run("run_old") is not None
-        new = store.append_audit(
+        assert store.runs.get("run_old") is not None
+        new = store.audit.append(
             method="POST",
             path="/v1/sessions/s/beam",
             command="beam.set",
@@ -141,7 +147,7 @@ def test_a_version_1_database_gains_the_audit_clock_and_request_columns(tmp_path
         )
     with Store(tmp_path) as reopened:
         assert reopened.schema_version == SCHEMA_VERSION
-        assert reopened.list_audit() == [old, new]
+        assert reopened.audit.entries() == [old, new]
         assert (new.clock_s, new.request_id) == (12.5, "abc123")
 
 
@@ -155,7 +161,7 @@ def test_a_failed_migration_leaves_the_version_1_database_as_it_was(tmp_path: Pa
         Store(tmp_path)
     conn = sqlite3.connect(tmp_path / DB_FILENAME)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1
         columns = [row[1] for row in conn.execute("PRAGMA table_info(audit)")]
         assert "clock_s" not in columns
     finally:
@@ -167,14 +173,14 @@ def test_a_failed_migration_leaves_the_version_1_database_as_it_was(tmp_path: Pa
 
 def test_runs_round_trip_through_a_reopen(tmp_path: Path, clock: FakeClock) -> None:
     with Store(tmp_path, clock=clock) as store:
-        first = store.create_run("grain-boundaries", {"operator": "ada", "n": 3})
+        first = store.runs.create("grain-boundaries", {"operator": "ada", "n": 3})
         clock.advance(1)
-        second = store.create_run("second")
+        second = store.runs.create("second")
     with Store(tmp_path, clock=clock) as store:
-        assert store.get_run(first.id) == first
-        assert store.list_runs() == [first, second]
-        assert store.list_runs(limit=1) == [first]
-        assert store.get_run("run_missing") is None
+        assert store.runs.get(first.id) == first
+        assert store.runs.all() == [first, second]
+        assert store.runs.all(max_items=1) == [first]
+        assert store.runs.get("run_missing") is None
     assert first.created_at == datetime.fromtimestamp(T0, tz=UTC)
     assert first.metadata == {"operator": "ada", "n": 3}
 
@@ -182,33 +188,33 @@ def test_runs_round_trip_through_a_reopen(tmp_path: Path, clock: FakeClock) -> N
 def test_sessions_round_trip_and_ending_twice_changes_nothing(
     store: Store, clock: FakeClock
 ) -> None:
-    run = store.create_run("r")
+    run = store.runs.create("r")
     expires = datetime.fromtimestamp(T0 + 30, tz=UTC)
-    session = store.create_session(
+    session = store.sessions.create(
         run_id=run.id, holder="ada@lab", role="operator", lease_expires_at=expires
     )
-    assert store.get_session(session.id) == session
-    assert store.active_sessions() == [session]
+    assert store.sessions.get(session.id) == session
+    assert store.sessions.active() == [session]
     later = datetime.fromtimestamp(T0 + 50, tz=UTC)
-    extended = store.extend_session(session.id, later)
+    extended = store.sessions.extend(session.id, later)
     assert extended.lease_expires_at == later
     clock.advance(5)
-    ended = store.end_session(session.id, "released")
+    ended = store.sessions.end(session.id, "released")
     assert ended.ended_at == datetime.fromtimestamp(T0 + 5, tz=UTC)
     assert ended.end_reason == "released"
     assert not ended.active
-    assert store.active_sessions() == []
+    assert store.sessions.active() == []
     clock.advance(5)
-    assert store.end_session(session.id, "lease.expired") == ended
+    assert store.sessions.end(session.id, "lease.expired") == ended
     with pytest.raises(RecordNotFoundError):
-        store.extend_session(session.id, later)
+        store.sessions.extend(session.id, later)
     with pytest.raises(RecordNotFoundError):
-        store.end_session("ses_missing", "released")
+        store.sessions.end("ses_missing", "released")
 
 
 def test_a_session_of_an_unknown_run_is_refused(store: Store) -> None:
     with pytest.raises(RecordNotFoundError, match="run 'run_nope'"):
-        store.create_session(
+        store.sessions.create(
             run_id="run_nope",
             holder="h",
             role="operator",
@@ -220,8 +226,8 @@ def test_operations_round_trip_with_progress_result_and_problem(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     with Store(tmp_path, clock=clock) as store:
-        run = store.create_run("r")
-        op = store.create_operation(
+        run = store.runs.create("r")
+        op = store.operations.create(
             run_id=run.id,
             session_id=None,
             kind="acquisition",
@@ -231,26 +237,26 @@ def test_operations_round_trip_with_progress_result_and_problem(
         )
         assert op.status == "pending"
         clock.advance(2)
-        running = store.update_operation(op.id, status="running", progress_done=512)
+        running = store.operations.update(op.id, status="running", progress_done=512)
         assert running.progress_done == 512
         assert running.updated_at == datetime.fromtimestamp(T0 + 2, tz=UTC)
         assert running.created_at == op.created_at
-        done = store.finish_operation(
+        done = store.operations.finish(
             op.id, status="succeeded", result={"correlation_id": op.id, "image_id": "img_1"}
         )
-        failed_op = store.create_operation(run_id=run.id, session_id=None, kind="move")
-        failed = store.finish_operation(
+        failed_op = store.operations.create(run_id=run.id, session_id=None, kind="move")
+        failed = store.operations.finish(
             failed_op.id,
             status="failed",
             problem={"reason": "device.error", "device_code": -3},
         )
     with Store(tmp_path, clock=clock) as store:
-        assert store.get_operation(op.id) == done
+        assert store.operations.get(op.id) == done
         assert done.status == "succeeded"
         assert done.progress_done == 1024
         assert done.result == {"correlation_id": op.id, "image_id": "img_1"}
         assert done.params == {"fov_um": 100.0, "resolution": [1024, 1024]}
-        assert store.get_operation(failed_op.id) == failed
+        assert store.operations.get(failed_op.id) == failed
         assert failed.problem == {"reason": "device.error", "device_code": -3}
         assert failed.result is None
 
@@ -258,94 +264,96 @@ def test_operations_round_trip_with_progress_result_and_problem(
 def test_list_operations_filters_by_kind_and_status_in_creation_order(
     store: Store, clock: FakeClock
 ) -> None:
-    run = store.create_run("r")
-    other = store.create_run("other")
+    run = store.runs.create("r")
+    other = store.runs.create("other")
     made = []
     for kind in ("move", "acquisition", "acquisition", "pump", "acquisition"):
-        made.append(store.create_operation(run_id=run.id, session_id=None, kind=kind))
+        made.append(store.operations.create(run_id=run.id, session_id=None, kind=kind))
         clock.advance(1)
-    store.create_operation(run_id=other.id, session_id=None, kind="acquisition")
-    store.finish_operation(made[1].id, status="succeeded")
-    store.finish_operation(made[4].id, status="succeeded")
-    store.finish_operation(made[2].id, status="cancelled")
+    store.operations.create(run_id=other.id, session_id=None, kind="acquisition")
+    store.operations.finish(made[1].id, status="succeeded")
+    store.operations.finish(made[4].id, status="succeeded")
+    store.operations.finish(made[2].id, status="cancelled")
 
-    assert [o.id for o in store.list_operations(run.id)] == [o.id for o in made]
-    assert [o.id for o in store.list_operations(run.id, kind="acquisition")] == [
+    assert [o.id for o in store.operations.of_run(run.id)] == [o.id for o in made]
+    assert [o.id for o in store.operations.of_run(run.id, kind="acquisition")] == [
         made[1].id,
         made[2].id,
         made[4].id,
     ]
     assert [
-        o.id for o in store.list_operations(run.id, kind="acquisition", status="succeeded")
+        o.id for o in store.operations.of_run(run.id, kind="acquisition", status="succeeded")
     ] == [made[1].id, made[4].id]
-    assert [o.id for o in store.list_operations(run.id, status="pending")] == [
+    assert [o.id for o in store.operations.of_run(run.id, status="pending")] == [
         made[0].id,
         made[3].id,
     ]
-    assert [o.id for o in store.list_operations(run.id, limit=2)] == [made[0].id, made[1].id]
+    assert [o.id for o in store.operations.of_run(run.id, max_items=2)] == [made[0].id, made[1].id]
     with pytest.raises(ValueError, match="limit"):
-        store.list_operations(run.id, limit=0)
+        store.operations.of_run(run.id, max_items=0)
 
 
 def test_operations_created_in_the_same_instant_keep_their_creation_order(store: Store) -> None:
-    run = store.create_run("r")
-    ids = [store.create_operation(run_id=run.id, session_id=None, kind="move").id for _ in range(5)]
-    assert [o.id for o in store.list_operations(run.id)] == ids
+    run = store.runs.create("r")
+    ids = [
+        store.operations.create(run_id=run.id, session_id=None, kind="move").id for _ in range(5)
+    ]
+    assert [o.id for o in store.operations.of_run(run.id)] == ids
 
 
 def test_a_terminal_operation_cannot_change(store: Store) -> None:
-    run = store.create_run("r")
-    op = store.create_operation(run_id=run.id, session_id=None, kind="vent")
-    done = store.finish_operation(op.id, status="succeeded", result={"vacuum": "vented"})
+    run = store.runs.create("r")
+    op = store.operations.create(run_id=run.id, session_id=None, kind="vent")
+    done = store.operations.finish(op.id, status="succeeded", result={"vacuum": "vented"})
     with pytest.raises(OperationFinishedError, match="already succeeded"):
-        store.update_operation(op.id, status="running")
+        store.operations.update(op.id, status="running")
     with pytest.raises(OperationFinishedError):
-        store.finish_operation(op.id, status="failed", problem={"reason": "x"})
-    assert store.get_operation(op.id) == done
+        store.operations.finish(op.id, status="failed", problem={"reason": "x"})
+    assert store.operations.get(op.id) == done
 
 
 def test_an_operation_of_an_unknown_run_or_session_is_refused(store: Store) -> None:
     with pytest.raises(RecordNotFoundError, match="run"):
-        store.create_operation(run_id="run_nope", session_id=None, kind="move")
-    run = store.create_run("r")
+        store.operations.create(run_id="run_nope", session_id=None, kind="move")
+    run = store.runs.create("r")
     with pytest.raises(RecordNotFoundError, match="session"):
-        store.create_operation(run_id=run.id, session_id="ses_nope", kind="move")
-    assert store.list_operations(run.id) == []
+        store.operations.create(run_id=run.id, session_id="ses_nope", kind="move")
+    assert store.operations.of_run(run.id) == []
 
 
 def test_artifacts_round_trip_and_list_by_operation(tmp_path: Path) -> None:
     with Store(tmp_path) as store:
-        run = store.create_run("r")
-        op = store.create_operation(run_id=run.id, session_id=None, kind="acquisition")
-        store.finish_operation(op.id, status="succeeded", artifacts=[_artifact("img_a", op.id)])
-        loose = store.add_artifact(_artifact("img_b", None))
+        run = store.runs.create("r")
+        op = store.operations.create(run_id=run.id, session_id=None, kind="acquisition")
+        store.operations.finish(op.id, status="succeeded", artifacts=[_artifact("img_a", op.id)])
+        loose = store.artifacts.add(_artifact("img_b", None))
     with Store(tmp_path) as store:
-        stored = store.get_artifact("img_a")
+        stored = store.artifacts.get("img_a")
         assert stored is not None
         assert stored.operation_id == op.id
         assert stored.sha256 == _sha("img_a")
         assert (stored.width, stored.height, stored.size_bytes) == (8, 4, 123)
-        assert [a.image_id for a in store.list_artifacts(operation_id=op.id)] == ["img_a"]
-        assert [a.image_id for a in store.list_artifacts()] == ["img_a", "img_b"]
-        assert store.get_artifact("img_b") == loose
-        assert store.get_artifact("img_zzz") is None
+        assert [a.image_id for a in store.artifacts.all(operation_id=op.id)] == ["img_a"]
+        assert [a.image_id for a in store.artifacts.all()] == ["img_a", "img_b"]
+        assert store.artifacts.get("img_b") == loose
+        assert store.artifacts.get("img_zzz") is None
 
 
 def test_sim_state_round_trips_and_is_replaced(tmp_path: Path) -> None:
     with Store(tmp_path) as store:
-        assert store.load_sim_state() is None
-        store.save_sim_state({"seed": 1, "placement": {"shift_um": [0.0, 0.0]}})
-        store.save_sim_state({"seed": 7, "placement": {"shift_um": [12.5, -3.0], "rot_deg": 2}})
+        assert store.snapshots.load() is None
+        store.snapshots.save({"seed": 1, "placement": {"shift_um": [0.0, 0.0]}})
+        store.snapshots.save({"seed": 7, "placement": {"shift_um": [12.5, -3.0], "rot_deg": 2}})
     with Store(tmp_path) as store:
-        assert store.load_sim_state() == {
+        assert store.snapshots.load() == {
             "seed": 7,
             "placement": {"shift_um": [12.5, -3.0], "rot_deg": 2},
         }
 
 
 def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> None:
-    run = store.create_run("r")
-    first = store.append_audit(
+    run = store.runs.create("r")
+    first = store.audit.append(
         method="POST",
         path=f"/v1/runs/{run.id}/sessions",
         command="session.start",
@@ -355,8 +363,8 @@ def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> No
         run_id=run.id,
         status_code=201,
     )
-    store.append_audit(method="GET", path="/v1/state", command="state", outcome="succeeded")
-    refused = store.append_audit(
+    store.audit.append(method="GET", path="/v1/state", command="state", outcome="succeeded")
+    refused = store.audit.append(
         method="POST",
         path="/v1/sessions/s/chamber/vent",
         command="chamber.vent",
@@ -366,13 +374,13 @@ def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> No
         status_code=409,
         reason="interlock.beam_must_be_off",
     )
-    assert store.list_audit(run_id=run.id) == [first, refused]
-    assert [e.seq for e in store.list_audit()] == [first.seq, first.seq + 1, refused.seq]
-    assert store.list_audit(after_seq=first.seq + 1) == [refused]
+    assert store.audit.entries(run_id=run.id) == [first, refused]
+    assert [e.seq for e in store.audit.entries()] == [first.seq, first.seq + 1, refused.seq]
+    assert store.audit.entries(after_seq=first.seq + 1) == [refused]
     assert refused.params == {"why": "beam on"}
     assert (first.clock_s, first.request_id) == (None, None)
     with pytest.raises(ValueError, match="outcome"):
-        store.append_audit(
+        store.audit.append(
             method="GET",
             path="/",
             command="x",
@@ -388,7 +396,7 @@ def test_audit_entries_round_trip_in_order_and_filter_by_run(store: Store) -> No
 def test_the_instrument_clock_and_request_id_round_trip_through_the_audit_log(
     shared_store: Store, clock_s: float, request_id: str
 ) -> None:
-    written = shared_store.append_audit(
+    written = shared_store.audit.append(
         method="POST",
         path="/v1/sessions/s/chamber/pump",
         command="chamber.pump",
@@ -396,7 +404,7 @@ def test_the_instrument_clock_and_request_id_round_trip_through_the_audit_log(
         clock_s=clock_s,
         request_id=request_id,
     )
-    (read,) = shared_store.list_audit(after_seq=written.seq - 1, limit=1)
+    (read,) = shared_store.audit.entries(after_seq=written.seq - 1, max_items=1)
     assert read == written
     assert (read.clock_s, read.request_id) == (clock_s, request_id)
 
@@ -406,10 +414,10 @@ def test_an_audit_entry_with_a_clock_that_is_not_finite_is_refused(
     store: Store, clock_s: float
 ) -> None:
     with pytest.raises(ValueError, match="clock_s: must be finite"):
-        store.append_audit(
+        store.audit.append(
             method="POST", path="/", command="x", outcome="accepted", clock_s=clock_s
         )
-    assert store.list_audit() == []
+    assert store.audit.entries() == []
 
 
 # ------------------------------------------------------------------------------------------- ROIs
@@ -418,28 +426,28 @@ def test_an_audit_entry_with_a_clock_that_is_not_finite_is_refused(
 def test_saving_an_existing_roi_without_overwrite_is_refused_and_changes_nothing(
     store: Store, clock: FakeClock
 ) -> None:
-    saved = store.save_roi("my_roi", {"roi_fov_um": 50})
+    saved = store.rois.save("my_roi", {"roi_fov_um": 50})
     clock.advance(10)
     with pytest.raises(RoiExistsError, match="my_roi") as info:
-        store.save_roi("my_roi", {"roi_fov_um": 99})
+        store.rois.save("my_roi", {"roi_fov_um": 99})
     assert info.value.reason == "roi.exists"
-    assert store.get_roi("my_roi") == saved
+    assert store.rois.get("my_roi") == saved
 
 
 def test_overwriting_an_roi_replaces_its_record_and_keeps_its_creation_time(
     store: Store, clock: FakeClock
 ) -> None:
-    saved = store.save_roi("my_roi", {"roi_fov_um": 50})
+    saved = store.rois.save("my_roi", {"roi_fov_um": 50})
     clock.advance(10)
-    replaced = store.save_roi("my_roi", {"roi_fov_um": 99}, overwrite=True)
+    replaced = store.rois.save("my_roi", {"roi_fov_um": 99}, overwrite=True)
     assert replaced.record == {"roi_fov_um": 99}
     assert replaced.created_at == saved.created_at
     assert replaced.updated_at == saved.created_at + timedelta(seconds=10)
-    assert store.get_roi("my_roi") == replaced
-    assert store.save_roi("other", {"a": 1}, overwrite=True).record == {"a": 1}
-    assert [r.name for r in store.list_rois()] == ["my_roi", "other"]
-    assert store.delete_roi("other") is True
-    assert store.delete_roi("other") is False
+    assert store.rois.get("my_roi") == replaced
+    assert store.rois.save("other", {"a": 1}, overwrite=True).record == {"a": 1}
+    assert [r.name for r in store.rois.all()] == ["my_roi", "other"]
+    assert store.rois.delete("other") is True
+    assert store.rois.delete("other") is False
 
 
 json_values = st.recursive(
@@ -464,19 +472,19 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @settings(max_examples=60, deadline=None)
 @given(record=st.dictionaries(st.text(max_size=10), json_values, max_size=6))
 def test_any_json_roi_record_round_trips(shared_store: Store, record: dict[str, Any]) -> None:
-    shared_store.save_roi("r", record, overwrite=True)
-    got = shared_store.get_roi("r")
+    shared_store.rois.save("r", record, overwrite=True)
+    got = shared_store.rois.get("r")
     assert got is not None
     assert got.record == record
 
 
 def test_a_record_that_is_not_json_is_refused_naming_the_field(store: Store) -> None:
     with pytest.raises(ValueError, match="record"):
-        store.save_roi("bad", {"x": float("nan")})
+        store.rois.save("bad", {"x": float("nan")})
     with pytest.raises(ValueError, match="metadata"):
-        store.create_run("bad", {"when": datetime.now(tz=UTC)})
-    assert store.get_roi("bad") is None
-    assert store.list_runs() == []
+        store.runs.create("bad", {"when": datetime.now(tz=UTC)})
+    assert store.rois.get("bad") is None
+    assert store.runs.all() == []
 
 
 # ----------------------------------------------------------------------------------- atomicity
@@ -484,50 +492,50 @@ def test_a_record_that_is_not_json_is_refused_naming_the_field(store: Store) -> 
 
 def _three_writes_then_a_crash(store: Store) -> None:
     with store.transaction():
-        run = store.create_run("half")
-        store.create_operation(run_id=run.id, session_id=None, kind="move")
-        store.append_audit(method="POST", path="/v1/runs", command="x", outcome="accepted")
+        run = store.runs.create("half")
+        store.operations.create(run_id=run.id, session_id=None, kind="move")
+        store.audit.append(method="POST", path="/v1/runs", command="x", outcome="accepted")
         raise RuntimeError("boom")
 
 
 def test_a_failing_transaction_leaves_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         _three_writes_then_a_crash(store)
-    assert store.list_runs() == []
-    assert store.list_audit() == []
-    assert store.active_operations() == []
+    assert store.runs.all() == []
+    assert store.audit.entries() == []
+    assert store.operations.active() == []
 
 
 def test_finishing_with_a_conflicting_artifact_changes_nothing(store: Store) -> None:
-    run = store.create_run("r")
-    first = store.create_operation(run_id=run.id, session_id=None, kind="acquisition")
-    store.finish_operation(first.id, status="succeeded", artifacts=[_artifact("img_a", first.id)])
-    second = store.create_operation(run_id=run.id, session_id=None, kind="acquisition")
-    running = store.update_operation(second.id, status="running")
+    run = store.runs.create("r")
+    first = store.operations.create(run_id=run.id, session_id=None, kind="acquisition")
+    store.operations.finish(first.id, status="succeeded", artifacts=[_artifact("img_a", first.id)])
+    second = store.operations.create(run_id=run.id, session_id=None, kind="acquisition")
+    running = store.operations.update(second.id, status="running")
     with pytest.raises(StoreError):
-        store.finish_operation(
+        store.operations.finish(
             second.id,
             status="succeeded",
             result={"image_id": "img_a"},
             # The second record is fine, the first collides: neither may land.
             artifacts=[_artifact("img_c", second.id), _artifact("img_a", second.id)],
         )
-    assert store.get_operation(second.id) == running
-    assert store.get_artifact("img_c") is None
-    assert store.list_artifacts(operation_id=second.id) == []
+    assert store.operations.get(second.id) == running
+    assert store.artifacts.get("img_c") is None
+    assert store.artifacts.all(operation_id=second.id) == []
 
 
 def test_concurrent_writers_from_threads_all_land(store: Store) -> None:
     def worker(n: int) -> None:
         for i in range(25):
-            store.append_audit(method="POST", path=f"/t/{n}/{i}", command="c", outcome="accepted")
+            store.audit.append(method="POST", path=f"/t/{n}/{i}", command="c", outcome="accepted")
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    entries = store.list_audit(limit=1000)
+    entries = store.audit.entries(max_items=1000)
     assert len(entries) == 150
     assert len({e.path for e in entries}) == 150
     assert [e.seq for e in entries] == sorted(e.seq for e in entries)
@@ -546,24 +554,24 @@ _KILLED_SERVER = textwrap.dedent(
     data_dir = Path(sys.argv[1])
     store = Store(data_dir)
     artifacts = ArtifactStore(data_dir)
-    run = store.create_run("killed")
+    run = store.runs.create("killed")
     done_ids = []
     for n in range(3):
-        op = store.create_operation(run_id=run.id, session_id=None, kind="acquisition",
+        op = store.operations.create(run_id=run.id, session_id=None, kind="acquisition",
                                     progress_total=16, progress_unit="lines")
-        store.update_operation(op.id, status="running")
+        store.operations.update(op.id, status="running")
         pixels = (np.arange(16 * 16, dtype=np.uint16).reshape(16, 16) * (n + 1))
         info = artifacts.write(f"img_{n}", pixels, pixel_size_um=0.5, settings={"n": n})
-        store.finish_operation(op.id, status="succeeded", result={"image_id": info.image_id},
+        store.operations.finish(op.id, status="succeeded", result={"image_id": info.image_id},
             artifacts=[ArtifactRecord(image_id=info.image_id, operation_id=op.id, path=info.path,
                 sha256=info.sha256, size_bytes=info.size_bytes, mime=info.mime,
                 width=info.width, height=info.height)])
         done_ids.append(op.id)
-    running = store.create_operation(run_id=run.id, session_id=None, kind="acquisition",
+    running = store.operations.create(run_id=run.id, session_id=None, kind="acquisition",
                                      progress_total=16, progress_unit="lines")
-    store.update_operation(running.id, status="running", progress_done=7)
-    pending = store.create_operation(run_id=run.id, session_id=None, kind="move")
-    store.save_sim_state({"seed": 42, "placement": {"shift_um": [3.5, -1.25]}})
+    store.operations.update(running.id, status="running", progress_done=7)
+    pending = store.operations.create(run_id=run.id, session_id=None, kind="move")
+    store.snapshots.save({"seed": 42, "placement": {"shift_um": [3.5, -1.25]}})
     print(json.dumps({"run": run.id, "done": done_ids, "running": running.id,
                       "pending": pending.id}), flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -587,43 +595,43 @@ def test_work_running_at_a_kill_is_failed_after_restart_and_completed_work_survi
     ids = json.loads(proc.stdout)
 
     with Store(tmp_path) as store:
-        interrupted = store.mark_interrupted_operations()
+        interrupted = store.operations.mark_interrupted()
         assert sorted(o.id for o in interrupted) == sorted([ids["running"], ids["pending"]])
         for op_id in (ids["running"], ids["pending"]):
-            op = store.get_operation(op_id)
+            op = store.operations.get(op_id)
             assert op is not None
             assert op.status == "failed"
             assert op.problem is not None
             assert op.problem["reason"] == "server.restarted"
             assert "did not complete" in op.problem["detail"]
-        assert store.get_operation(ids["running"]).progress_done == 7  # type: ignore[union-attr]
-        succeeded = store.list_operations(ids["run"], kind="acquisition", status="succeeded")
+        assert store.operations.get(ids["running"]).progress_done == 7  # type: ignore[union-attr]
+        succeeded = store.operations.of_run(ids["run"], kind="acquisition", status="succeeded")
         assert [o.id for o in succeeded] == ids["done"]
         artifacts = ArtifactStore(tmp_path)
         for op in succeeded:
-            (record,) = store.list_artifacts(operation_id=op.id)
+            (record,) = store.artifacts.all(operation_id=op.id)
             raw = (tmp_path / record.path).read_bytes()
             assert hashlib.sha256(raw).hexdigest() == record.sha256
             assert len(raw) == record.size_bytes
             assert artifacts.verify(record.image_id, record.sha256)
-        assert store.load_sim_state() == {"seed": 42, "placement": {"shift_um": [3.5, -1.25]}}
+        assert store.snapshots.load() == {"seed": 42, "placement": {"shift_um": [3.5, -1.25]}}
         # A second start-up finds nothing left to fail.
-        assert store.mark_interrupted_operations() == []
+        assert store.operations.mark_interrupted() == []
 
 
 def test_closing_mid_operation_and_reopening_reports_it_failed_never_done(
     tmp_path: Path,
 ) -> None:
     with Store(tmp_path) as store:
-        run = store.create_run("r")
-        op = store.create_operation(run_id=run.id, session_id=None, kind="pump")
-        store.update_operation(op.id, status="running")
+        run = store.runs.create("r")
+        op = store.operations.create(run_id=run.id, session_id=None, kind="pump")
+        store.operations.update(op.id, status="running")
     with Store(tmp_path) as store:
-        (failed,) = store.mark_interrupted_operations()
+        (failed,) = store.operations.mark_interrupted()
         assert failed.id == op.id
         assert failed.status == "failed"
         with pytest.raises(OperationFinishedError):
-            store.finish_operation(op.id, status="succeeded")
+            store.operations.finish(op.id, status="succeeded")
 
 
 # ------------------------------------------------------------------------------------ idempotency
@@ -638,14 +646,14 @@ def _req(
 
 
 def test_the_same_key_and_body_replays_the_stored_response(store: Store) -> None:
-    assert store.begin_idempotent(_req()) is None
-    store.complete_idempotent(
+    assert store.idempotency.begin(_req()) is None
+    store.idempotency.complete(
         _req(),
         status_code=202,
         body={"id": "op_1", "status": "pending"},
         headers={"Location": "/x"},
     )
-    replay = store.begin_idempotent(_req())
+    replay = store.idempotency.begin(_req())
     assert replay is not None
     assert replay.status_code == 202
     assert replay.body == {"id": "op_1", "status": "pending"}
@@ -653,76 +661,76 @@ def test_the_same_key_and_body_replays_the_stored_response(store: Store) -> None
 
 
 def test_the_same_key_with_a_different_body_is_a_mismatch(store: Store) -> None:
-    store.begin_idempotent(_req())
-    store.complete_idempotent(_req(), status_code=202, body={"id": "op_1"})
+    store.idempotency.begin(_req())
+    store.idempotency.complete(_req(), status_code=202, body={"id": "op_1"})
     with pytest.raises(IdempotencyMismatchError, match="body") as info:
-        store.begin_idempotent(_req(body='{"x_mm": 2}'))
+        store.idempotency.begin(_req(body='{"x_mm": 2}'))
     assert info.value.reason == "idempotency.mismatch"
     assert info.value.status == 422
     with pytest.raises(IdempotencyMismatchError, match="path"):
-        store.begin_idempotent(_req(path="/v1/s/chamber/vent"))
+        store.idempotency.begin(_req(path="/v1/s/chamber/vent"))
 
 
 def test_keys_belong_to_their_principal(store: Store) -> None:
-    assert store.begin_idempotent(_req()) is None
+    assert store.idempotency.begin(_req()) is None
     other = IdempotentRequest(
         principal="ffffffff", key="k-1", method="POST", path="/v1/x", body_sha256=_sha("other")
     )
-    assert store.begin_idempotent(other) is None
+    assert store.idempotency.begin(other) is None
 
 
 def test_a_key_still_in_flight_is_reported_in_progress_and_can_be_abandoned(
     store: Store,
 ) -> None:
-    assert store.begin_idempotent(_req()) is None
+    assert store.idempotency.begin(_req()) is None
     with pytest.raises(IdempotencyInProgressError):
-        store.begin_idempotent(_req())
-    store.abandon_idempotent(_req())
-    assert store.begin_idempotent(_req()) is None
+        store.idempotency.begin(_req())
+    store.idempotency.abandon(_req())
+    assert store.idempotency.begin(_req()) is None
 
 
 def test_idempotency_keys_expire_after_the_ttl(store: Store, clock: FakeClock) -> None:
-    store.begin_idempotent(_req())
-    store.complete_idempotent(_req(), status_code=202, body={"id": "op_1"})
+    store.idempotency.begin(_req())
+    store.idempotency.complete(_req(), status_code=202, body={"id": "op_1"})
     clock.advance(86400 - 1)
-    assert store.begin_idempotent(_req()) is not None
+    assert store.idempotency.begin(_req()) is not None
     clock.advance(1)
     # Expired: the key is fresh again, even for a different body.
-    assert store.begin_idempotent(_req(body="{}")) is None
+    assert store.idempotency.begin(_req(body="{}")) is None
 
 
 def test_purge_deletes_only_expired_keys(store: Store, clock: FakeClock) -> None:
-    store.begin_idempotent(_req(key="old"))
-    store.complete_idempotent(_req(key="old"), status_code=200, body=None)
+    store.idempotency.begin(_req(key="old"))
+    store.idempotency.complete(_req(key="old"), status_code=200, body=None)
     clock.advance(50_000)
-    store.begin_idempotent(_req(key="new"))
-    store.complete_idempotent(_req(key="new"), status_code=200, body=[1, 2])
+    store.idempotency.begin(_req(key="new"))
+    store.idempotency.complete(_req(key="new"), status_code=200, body=[1, 2])
     clock.advance(40_000)
-    assert store.purge_idempotency() == 1
-    assert store.begin_idempotent(_req(key="new")) is not None
-    assert store.begin_idempotent(_req(key="old")) is None
+    assert store.idempotency.purge() == 1
+    assert store.idempotency.begin(_req(key="new")) is not None
+    assert store.idempotency.begin(_req(key="old")) is None
 
 
 def test_idempotency_keys_survive_a_restart_but_reservations_do_not(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     with Store(tmp_path, clock=clock) as store:
-        store.begin_idempotent(_req(key="done"))
-        store.complete_idempotent(_req(key="done"), status_code=202, body={"id": "op_9"})
-        store.begin_idempotent(_req(key="dying"))
+        store.idempotency.begin(_req(key="done"))
+        store.idempotency.complete(_req(key="done"), status_code=202, body={"id": "op_9"})
+        store.idempotency.begin(_req(key="dying"))
     with Store(tmp_path, clock=clock) as store:
-        assert store.drop_pending_idempotency() == 1
-        replay = store.begin_idempotent(_req(key="done"))
+        assert store.idempotency.drop_pending() == 1
+        replay = store.idempotency.begin(_req(key="done"))
         assert replay is not None
         assert replay.body == {"id": "op_9"}
         with pytest.raises(IdempotencyMismatchError):
-            store.begin_idempotent(_req(key="done", body="different"))
-        assert store.begin_idempotent(_req(key="dying")) is None
+            store.idempotency.begin(_req(key="done", body="different"))
+        assert store.idempotency.begin(_req(key="dying")) is None
 
 
 def test_completing_an_unreserved_key_is_refused(store: Store) -> None:
     with pytest.raises(RecordNotFoundError):
-        store.complete_idempotent(_req(), status_code=200, body={})
+        store.idempotency.complete(_req(), status_code=200, body={})
 
 
 def test_the_store_repr_names_its_file(store: Store) -> None:
@@ -731,8 +739,8 @@ def test_the_store_repr_names_its_file(store: Store) -> None:
 
 def test_an_artifact_of_an_unknown_operation_is_refused(store: Store) -> None:
     with pytest.raises(RecordNotFoundError, match="operation"):
-        store.add_artifact(_artifact("img_x", "op_nope"))
-    assert store.list_artifacts() == []
+        store.artifacts.add(_artifact("img_x", "op_nope"))
+    assert store.artifacts.all() == []
 
 
 def test_pixels_written_by_an_artifact_store_match_the_recorded_digest(tmp_path: Path) -> None:
@@ -741,7 +749,7 @@ def test_pixels_written_by_an_artifact_store_match_the_recorded_digest(tmp_path:
         "img_q", np.full((4, 4), 7, dtype=np.uint8), pixel_size_um=1.0, settings={}
     )
     with Store(tmp_path) as store:
-        store.add_artifact(
+        store.artifacts.add(
             ArtifactRecord(
                 image_id=info.image_id,
                 operation_id=None,
@@ -753,6 +761,6 @@ def test_pixels_written_by_an_artifact_store_match_the_recorded_digest(tmp_path:
                 height=info.height,
             )
         )
-        record = store.get_artifact("img_q")
+        record = store.artifacts.get("img_q")
     assert record is not None
     assert hashlib.sha256((tmp_path / record.path).read_bytes()).hexdigest() == record.sha256

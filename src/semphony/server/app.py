@@ -1,80 +1,49 @@
 """The control server's FastAPI application: `create_app(settings, driver=None)`.
 
-The lifespan opens the store and the artifact directory, restores the simulator's snapshot, marks
-operations interrupted by a previous process as failed, and runs the lease-expiry watchdog; on
-shutdown it stops the running operation, saves the driver's state and closes the store.
+The lifespan opens the driver and the store (in worker threads: nothing blocking on the event
+loop), restores a persistent driver's snapshot, marks operations interrupted by a previous process
+as failed, and runs the watchdog (lease expiry, driver health); on shutdown it stops the running
+operation, saves the driver's state and closes both.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from semphony.server.api import ROUTE_METHODS, api_router
+from semphony.server import schemas
+from semphony.server.api import api_router, simulator_unavailable
+from semphony.server.api._capacity import Capacity, blocking
+from semphony.server.api._params import refuse_null_body
 from semphony.server.api.idempotency import IdempotencyMiddleware
-from semphony.server.artifacts import ArtifactError, ArtifactStore
-from semphony.server.drivers.base import Driver, DriverError
-from semphony.server.problems import (
-    BodyLimitMiddleware,
-    install_problem_handlers,
-    problem_response,
-)
-from semphony.server.security import AuthError, LeaseError
-from semphony.server.service import ControlService, driver_problem
+from semphony.server.artifacts import ArtifactStore
+from semphony.server.deps import get_actor, get_principal
+from semphony.server.drivers import registry
+from semphony.server.drivers.base import Driver
+from semphony.server.errors import AuthError, ProblemError
+from semphony.server.problems import BodyLimitMiddleware, install_problem_handlers
+from semphony.server.security import Authenticator
+from semphony.server.services import Services
 from semphony.server.settings import ServerSettings, provision_local_token
-from semphony.server.store import Store, StoreError
+from semphony.server.store import Store
 
-__all__ = ["create_app", "make_driver"]
+__all__ = ["create_app"]
 
 _log = logging.getLogger("semphony.server")
 _WATCHDOG_INTERVAL_S = 0.2
-
-
-def make_driver(settings: ServerSettings) -> Driver:
-    """The driver the settings name (only `sim` ships with the server)."""
-    if settings.driver != "sim":
-        raise ValueError(f"driver: {settings.driver!r} is not available in this server")
-    from semphony.server.drivers.sim import SimDriver
-
-    image = None
-    if settings.specimen_path is not None:
-        image = _read_specimen(settings.specimen_path)
-    return SimDriver(
-        seed=settings.seed,
-        specimen_kind=settings.specimen_kind or "texture",
-        specimen_image=image,
-        specimen_pixel_um=settings.specimen_pixel_um,
-        realtime=settings.realtime,
-    )
-
-
-def _read_specimen(path: Path) -> npt.NDArray[np.float64]:
-    """A specimen image as a 2-D grey array (colour channels are averaged)."""
-    if path.suffix.lower() in (".tif", ".tiff"):
-        import tifffile
-
-        pixels = np.asarray(tifffile.imread(path), dtype=np.float64)
-    else:
-        from skimage import io
-
-        pixels = np.asarray(io.imread(path), dtype=np.float64)
-    if pixels.ndim == 3:
-        pixels = pixels[..., :3].mean(axis=-1) if pixels.shape[-1] in (3, 4) else pixels[0]
-    if pixels.ndim != 2:
-        raise ValueError(f"specimen_path: {path} is not a 2-D image (shape {pixels.shape})")
-    return pixels
+_HEALTH_EVERY_S = 5.0
 
 
 class _RequestIdMiddleware:
@@ -100,46 +69,111 @@ class _RequestIdMiddleware:
         await self._app(scope, receive, with_header)
 
 
-def _watchdog(service: ControlService, stop: threading.Event) -> None:
-    # A lease not renewed in time must make the instrument safe even if no request arrives.
+def _watchdog(services: Services, stop: threading.Event) -> None:
+    # A lease not renewed in time must make the instrument safe even if no request arrives; the
+    # driver's health is refreshed here too, so GET /v1/health never waits for the device.
+    next_health = 0.0
+    ticks = 0.0
     while not stop.wait(_WATCHDOG_INTERVAL_S):
+        ticks += _WATCHDOG_INTERVAL_S
         try:
-            service.expire_leases()
+            services.expire_leases()
+            if ticks >= next_health:
+                next_health = ticks + _HEALTH_EVERY_S
+                services.system.check_driver()
         except Exception as exc:
-            _log.error("lease watchdog", exc_info=exc)
+            _log.error("watchdog", exc_info=exc)
+
+
+def _mount_simulator(app: FastAPI, driver: Driver) -> None:
+    from semphony.server.drivers.sim import SimDriver
+
+    if not isinstance(driver, SimDriver):
+        app.include_router(simulator_unavailable)
+        return
+    from semphony.server.drivers.sim.router import RouterHooks, SimulatorControls, simulator_router
+
+    async def controls() -> SimulatorControls:
+        services = app.state.services
+        if not isinstance(services, Services) or services.simulator is None:
+            raise ProblemError(
+                503, "the server is starting or stopping", reason="device.unavailable"
+            )
+        return services.simulator
+
+    app.include_router(
+        simulator_router(
+            RouterHooks(
+                controls=controls,
+                operator=get_actor,
+                viewer=get_principal,
+                not_null_body=refuse_null_body,
+                blocking=blocking,
+                state_model=schemas.InstrumentState,
+            )
+        )
+    )
+
+
+def _route_methods(routes: Sequence[BaseRoute]) -> Iterator[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each path pattern with the methods it serves (for the `Allow` header of a 405), through
+    included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route.path_regex, frozenset(route.methods or ())
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from _route_methods(nested.routes)
 
 
 def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAPI:
-    """The control server for `settings`, driving `driver` (built from the settings if None)."""
+    """The control server for `settings`, driving `driver` (built from the settings if None).
+
+    The driver is opened by the lifespan unless it is open already (`semphony serve` opens it
+    first, so that an unreachable instrument is one line and exit 1).
+    """
     settings = provision_local_token(settings)
+    device = driver if driver is not None else registry.create(settings.driver, settings)
+    authenticator = Authenticator.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.data_dir, idempotency_ttl_s=settings.idempotency_ttl_s)
+        app.state.capacity = Capacity.create()
+        await anyio.to_thread.run_sync(device.open)
         try:
-            service = ControlService(
+            store = await anyio.to_thread.run_sync(
+                lambda: Store(settings.data_dir, idempotency_ttl_s=settings.idempotency_ttl_s)
+            )
+        except BaseException:
+            await anyio.to_thread.run_sync(device.close)
+            raise
+        try:
+            services = Services.build(
                 settings=settings,
                 store=store,
                 artifacts=ArtifactStore(settings.data_dir),
-                driver=driver if driver is not None else make_driver(settings),
+                driver=device,
             )
-            await run_in_threadpool(service.start)
+            services.ctx.watch.bind(asyncio.get_running_loop())
+            await anyio.to_thread.run_sync(services.start)
         except BaseException:
+            await anyio.to_thread.run_sync(device.close)
             store.close()
             raise
         stop = threading.Event()
         watchdog = threading.Thread(
-            target=_watchdog, args=(service, stop), name="semphony-lease-watchdog", daemon=True
+            target=_watchdog, args=(services, stop), name="semphony-watchdog", daemon=True
         )
         watchdog.start()
-        app.state.service = service
+        app.state.services = services
         try:
             yield
         finally:
-            app.state.service = None
+            app.state.services = None
             stop.set()
-            watchdog.join(timeout=5)
-            await run_in_threadpool(service.close)
+            await anyio.to_thread.run_sync(lambda: watchdog.join(timeout=5))
+            await anyio.to_thread.run_sync(services.close)
+            await anyio.to_thread.run_sync(device.close)
             store.close()
 
     app = FastAPI(
@@ -150,34 +184,37 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         docs_url=None,
         redoc_url=None,
     )
-    app.state.service = None
-    app.state.route_methods = ROUTE_METHODS
-    install_problem_handlers(app, domain_errors=(AuthError, LeaseError, StoreError, ArtifactError))
-
-    async def on_driver_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, DriverError)
-        problem = driver_problem(exc)
-        return problem_response(problem.body(instance=request.url.path))
-
-    app.add_exception_handler(DriverError, on_driver_error)
+    app.state.services = None
+    app.state.capacity = None
+    app.state.settings = settings
+    app.state.authenticator = authenticator
+    install_problem_handlers(app)
     app.include_router(api_router)
+    _mount_simulator(app, device)
+    app.state.route_methods = tuple(_route_methods(app.router.routes))
 
     def current_store() -> Store | None:
-        service = app.state.service
-        return service.store if isinstance(service, ControlService) else None
+        services = app.state.services
+        return services.ctx.store if isinstance(services, Services) else None
+
+    def current_capacity() -> Capacity | None:
+        capacity = app.state.capacity
+        return capacity if isinstance(capacity, Capacity) else None
 
     def principal_of(headers: Headers) -> str | None:
-        service = app.state.service
-        if not isinstance(service, ControlService):
-            return None
         try:
-            principal = service.authenticator.authenticate(headers.get("authorization"))
+            principal = authenticator.authenticate(headers.get("authorization"))
         except AuthError:
             return None
         return f"{principal.role}:{principal.fingerprint}"
 
     # Added innermost first: the body limit wraps everything, so no layer reads an oversized body.
     app.add_middleware(_RequestIdMiddleware)
-    app.add_middleware(IdempotencyMiddleware, store=current_store, principal_of=principal_of)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=current_store,
+        capacity=current_capacity,
+        principal_of=principal_of,
+    )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

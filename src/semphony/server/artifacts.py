@@ -25,11 +25,18 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import tifffile
+
+from semphony.server.errors import (
+    ArtifactError,
+    ArtifactExistsError,
+    ArtifactNotFoundError,
+    InvalidArtifactIdError,
+)
 
 __all__ = [
     "ARTIFACT_DIRNAME",
@@ -53,34 +60,6 @@ _SUFFIX = ".tiff"
 _TMP_PREFIX = ".tmp-"
 _INFO_FORMAT = "semphony.artifact/1"
 _CHUNK = 1 << 16
-
-
-class ArtifactError(Exception):
-    """An artifact could not be written, found or read."""
-
-    reason: ClassVar[str] = "artifact.error"
-    status: ClassVar[int] = 500
-
-
-class InvalidArtifactIdError(ArtifactError, ValueError):
-    """An image id does not match ``^[a-z0-9_-]{1,64}$`` (it could name a path elsewhere)."""
-
-    reason: ClassVar[str] = "artifact.invalid_id"
-    status: ClassVar[int] = 422
-
-
-class ArtifactNotFoundError(ArtifactError):
-    """No artifact file exists for this image id."""
-
-    reason: ClassVar[str] = "artifact.not_found"
-    status: ClassVar[int] = 404
-
-
-class ArtifactExistsError(ArtifactError):
-    """An artifact with this image id is already written; artifacts are never replaced."""
-
-    reason: ClassVar[str] = "artifact.exists"
-    status: ClassVar[int] = 409
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""FastAPI dependencies as `Annotated` aliases: the service, the caller's principal and role."""
+"""FastAPI dependencies as `Annotated` aliases: the services, the caller's principal and role.
+
+All are `async` and do no I/O (token comparison is a few hashes), so resolving them never takes a
+worker thread from the pools the routes use.
+"""
 
 from __future__ import annotations
 
@@ -6,61 +10,34 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from semphony.server.artifacts import ArtifactStore
-from semphony.server.drivers.base import Driver
-from semphony.server.problems import ProblemError
-from semphony.server.security import Principal, require_operator
-from semphony.server.service import Actor, ControlService
-from semphony.server.store import Store
+from semphony.server.errors import ProblemError
+from semphony.server.security import Authenticator, Principal, require_operator
+from semphony.server.services import Actor, Services
 
-__all__ = [
-    "ActorDep",
-    "ArtifactsDep",
-    "DriverDep",
-    "OperatorDep",
-    "PrincipalDep",
-    "ServiceDep",
-    "StoreDep",
-]
+__all__ = ["ActorDep", "OperatorDep", "PrincipalDep", "ServicesDep"]
 
 
-def get_service(request: Request) -> ControlService:
-    """The application's service (created by the lifespan)."""
-    service = getattr(request.app.state, "service", None)
-    if not isinstance(service, ControlService):
+async def get_services(request: Request) -> Services:
+    """The application's services (created by the lifespan)."""
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(services, Services):
         raise ProblemError(503, "the server is starting or stopping", reason="device.unavailable")
-    return service
+    return services
 
 
-ServiceDep = Annotated[ControlService, Depends(get_service)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_store(service: ServiceDep) -> Store:
-    return service.store
-
-
-def get_driver(service: ServiceDep) -> Driver:
-    return service.driver
-
-
-def get_artifacts(service: ServiceDep) -> ArtifactStore:
-    return service.artifacts
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-DriverDep = Annotated[Driver, Depends(get_driver)]
-ArtifactsDep = Annotated[ArtifactStore, Depends(get_artifacts)]
-
-
-def get_principal(request: Request, service: ServiceDep) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The caller, from its bearer token: 401 when missing or unknown."""
-    return service.authenticator.authenticate(request.headers.get("authorization"))
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(request.headers.get("authorization"))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_operator(principal: PrincipalDep) -> Principal:
+async def get_operator(principal: PrincipalDep) -> Principal:
     """The caller, if it may control the instrument: 403 for a viewer."""
     require_operator(principal)
     return principal
@@ -69,7 +46,7 @@ def get_operator(principal: PrincipalDep) -> Principal:
 OperatorDep = Annotated[Principal, Depends(get_operator)]
 
 
-def get_actor(request: Request, principal: OperatorDep) -> Actor:
+async def get_actor(request: Request, principal: OperatorDep) -> Actor:
     """The operator sending this command, as the audit log records it."""
     request_id = getattr(request.state, "request_id", None)
     return Actor(

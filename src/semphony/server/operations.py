@@ -1,10 +1,12 @@
-"""The operation runner: one long device command at a time, in a worker thread, via the store.
+"""The operation runner: one long device command at a time, in its own thread, via the store.
 
-A command (pump, vent, move, acquisition) is submitted as a *work* function. The runner records the
-operation, runs the work in a thread with an `OperationContext` (progress reporting, the cancel
-event), and writes the outcome to the store: `succeeded` with a result, `failed` with a problem, or
-`cancelled`. Progress is written at a bounded rate so a fast scan does not hammer SQLite. Readers
-long-poll through a condition variable that every write notifies.
+A command (pump, vent, move, acquisition) is submitted with a *prepare* step and the *work* it
+returns. `submit` runs prepare (the driver's checks: a refusal records nothing), records the
+operation `running`, and starts the work in a thread with an `OperationContext` (progress
+reporting, the cancel event). The outcome is written to the store -- `succeeded` with a result,
+`cancelled`, or `failed` with a problem -- and then announced to the `OperationWatch`, which wakes
+every long-poll at once. Progress is written at a bounded rate so a fast scan does not hammer the
+database. Nothing here waits for an operation: waiting is the watch's job, on the event loop.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from semphony.server.problems import ProblemError
-from semphony.server.store import (
-    ArtifactRecord,
-    JsonObject,
-    Operation,
+from semphony.server.drivers.errors import Cancelled
+from semphony.server.errors import (
+    BusyError,
     OperationFinishedError,
-    Store,
+    ProblemError,
+    StoppingError,
+    problem_of,
 )
+from semphony.server.store import ArtifactRecord, JsonObject, Operation, Store
+from semphony.server.watch import OperationWatch
 
 __all__ = [
     "MAX_WAIT_S",
@@ -32,6 +36,7 @@ __all__ = [
     "OperationContext",
     "OperationRunner",
     "Outcome",
+    "Prepared",
     "Work",
 ]
 
@@ -78,52 +83,67 @@ class Outcome:
 Work = Callable[[OperationContext], Outcome]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A checked command: its progress total, and the work that carries it out."""
+
+    total: int
+    work: Work
+
+
 class _Active:
-    def __init__(self, operation_id: str, cancel_event: threading.Event) -> None:
+    def __init__(self, operation_id: str, kind: str, session_id: str | None) -> None:
         self.operation_id = operation_id
-        self.cancel_event = cancel_event
-        self.thread: threading.Thread | None = None
+        self.kind = kind
+        self.session_id = session_id
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
 
 
 class OperationRunner:
-    """Runs one device operation at a time and lets readers wait for its outcome."""
+    """Runs one device operation at a time and announces each end to the watch."""
 
     def __init__(
         self,
         store: Store,
+        watch: OperationWatch,
         *,
         on_cancel: Callable[[], None] | None = None,
         on_finish: Callable[[Operation], None] | None = None,
         progress_interval_s: float = 0.2,
     ) -> None:
         self._store = store
+        self._watch = watch
         self._on_cancel = on_cancel
-        self._on_finish = on_finish
+        self.on_finish = on_finish
         self._interval_s = progress_interval_s
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()  # guards _active and _closed; never held while waiting
+        self._submit = threading.Lock()  # one check-and-start at a time
         self._active: _Active | None = None
         self._closed = False
 
     @property
     def active_operation_id(self) -> str | None:
         """The id of the operation running now, or None."""
-        with self._cond:
-            return self._active.operation_id if self._active else None
+        active = self._active
+        return active.operation_id if active is not None else None
+
+    @property
+    def active_kind(self) -> str | None:
+        """The kind of the operation running now, or None."""
+        active = self._active
+        return active.kind if active is not None else None
 
     def ensure_idle(self) -> None:
-        """Refuse with 409 `interlock.busy` while an operation runs."""
-        with self._cond:
-            self._refuse_if_busy()
-
-    def _refuse_if_busy(self) -> None:
-        if self._closed:
-            raise ProblemError(503, "the server is shutting down", reason="server.stopping")
-        if self._active is not None:
-            raise ProblemError(
-                409,
-                f"operation {self._active.operation_id} is still running; wait for it or cancel it",
-                reason="interlock.busy",
-            )
+        """Refuse with 409 `interlock.busy` while an operation runs (503 while stopping)."""
+        with self._lock:
+            if self._closed:
+                raise StoppingError("the server is shutting down")
+            if self._active is not None:
+                raise BusyError(
+                    f"operation {self._active.operation_id} is still running; wait for it or "
+                    "cancel it"
+                )
 
     def submit(
         self,
@@ -133,36 +153,36 @@ class OperationRunner:
         session_id: str | None,
         params: Mapping[str, Any],
         unit: str,
-        work: Work,
-        check: Callable[[], int],
+        prepare: Callable[[], Prepared],
     ) -> Operation:
-        """Record an operation and start `work` in a worker thread; 409 if one is running.
+        """Check (`prepare`), record the operation `running` and start its work in a thread.
 
-        `check` runs under the runner's lock before anything is recorded, so a refusal (an
-        interlock) leaves no operation behind and no other command can slip in between; it returns
-        the progress total (0 while unknown).
+        A refusal from `prepare` leaves no operation behind, and no other command can start an
+        operation between the check and the start.
         """
-        with self._cond:
-            self._refuse_if_busy()
-            total = check()
-            created = self._store.create_operation(
+        with self._submit:
+            self.ensure_idle()
+            prepared = prepare()
+            op = self._store.operations.create(
                 run_id=run_id,
                 session_id=session_id,
                 kind=kind,
                 params=params,
-                progress_total=total,
+                progress_total=prepared.total,
                 progress_unit=unit,
+                status="running",
             )
-            running = self._store.update_operation(created.id, status="running")
-            active = _Active(created.id, threading.Event())
-            self._active = active
+            active = _Active(op.id, kind, session_id)
+            with self._lock:
+                self._active = active
             thread = threading.Thread(
-                target=self._run, args=(active, work), name=f"semphony-{created.id}", daemon=True
+                target=self._run,
+                args=(active, prepared.work),
+                name=f"semphony-{op.id}",
+                daemon=True,
             )
-            active.thread = thread
             thread.start()
-            self._cond.notify_all()
-        return running
+        return op
 
     def _run(self, active: _Active, work: Work) -> None:
         operation_id = active.operation_id
@@ -175,26 +195,28 @@ class OperationRunner:
             now = time.monotonic()
             if now - last_write >= self._interval_s or done >= total:
                 last_write = now
-                with self._cond:
-                    self._store.update_operation(
+                # Cancelled from outside while we reported: the end is recorded already.
+                with contextlib.suppress(OperationFinishedError):
+                    self._store.operations.update(
                         operation_id, progress_done=done, progress_total=total
                     )
-                    self._cond.notify_all()
 
         context = OperationContext(operation_id, active.cancel_event, report)
         try:
             outcome = work(context)
-        except OperationCancelled:
+        except (OperationCancelled, Cancelled):
             self._finish(active, "cancelled", latest, problem=_cancelled_problem(operation_id))
-        except ProblemError as exc:
-            cancelled = active.cancel_event.is_set()
-            self._finish(active, "cancelled" if cancelled else "failed", latest, problem=exc.body())
         except Exception as exc:
-            _log.error("operation %s failed unexpectedly", operation_id, exc_info=exc)
-            problem = ProblemError(
-                500, "the operation failed inside the server", reason="server.error"
-            ).body()
-            self._finish(active, "failed", latest, problem=problem)
+            problem = problem_of(exc)
+            if problem is None:
+                _log.error("operation %s failed unexpectedly", operation_id, exc_info=exc)
+                problem = ProblemError(
+                    500, "the operation failed inside the server", reason="server.error"
+                )
+            cancelled = active.cancel_event.is_set()
+            self._finish(
+                active, "cancelled" if cancelled else "failed", latest, problem=problem.body()
+            )
         else:
             self._finish(active, "succeeded", latest, outcome=outcome)
 
@@ -207,72 +229,58 @@ class OperationRunner:
         outcome: Outcome | None = None,
         problem: JsonObject | None = None,
     ) -> None:
-        with self._cond:
-            try:
-                if latest is not None and status != "succeeded":
-                    self._store.update_operation(
-                        active.operation_id, progress_done=latest[0], progress_total=latest[1]
-                    )
-                self._store.finish_operation(
-                    active.operation_id,
-                    status=status,
-                    result=dict(outcome.result) if outcome is not None else None,
-                    problem=problem,
-                    artifacts=outcome.artifacts if outcome is not None else (),
-                )
-            except Exception as exc:
-                _log.error("cannot record the end of %s", active.operation_id, exc_info=exc)
-            finally:
+        finished: Operation | None = None
+        try:
+            finished = self._store.operations.finish(
+                active.operation_id,
+                status=status,
+                result=dict(outcome.result) if outcome is not None else None,
+                problem=problem,
+                artifacts=outcome.artifacts if outcome is not None else (),
+                progress_done=latest[0] if latest is not None else None,
+            )
+        except Exception as exc:
+            _log.error("cannot record the end of %s", active.operation_id, exc_info=exc)
+        finally:
+            with self._lock:
                 if self._active is active:
                     self._active = None
-                self._cond.notify_all()
-        finished = self._store.get_operation(active.operation_id)
-        if finished is not None and self._on_finish is not None:
-            try:
-                self._on_finish(finished)
-            except Exception as exc:
-                _log.error("after %s finished", active.operation_id, exc_info=exc)
+            active.done.set()
+        if finished is not None:
+            self._watch.finished(finished)
+            if self.on_finish is not None:
+                try:
+                    self.on_finish(finished)
+                except Exception as exc:
+                    _log.error("after %s finished", active.operation_id, exc_info=exc)
 
     def get(self, operation_id: str) -> Operation:
         """The operation's current record; 404 if unknown."""
-        record = self._store.get_operation(operation_id)
+        record = self._store.operations.get(operation_id)
         if record is None:
             raise ProblemError(404, f"no operation with id {operation_id!r}", reason="not_found")
         return record
 
-    def wait(self, operation_id: str, wait_s: float) -> Operation:
-        """The operation once terminal, or as it stands after `wait_s` seconds (at most 60)."""
-        deadline = time.monotonic() + max(0.0, min(wait_s, MAX_WAIT_S))
-        with self._cond:
-            while True:
-                record = self.get(operation_id)
-                remaining = deadline - time.monotonic()
-                if record.terminal or remaining <= 0 or self._closed:
-                    return record
-                self._cond.wait(remaining)
-
     def cancel(self, operation_id: str) -> Operation:
-        """Ask the operation to stop and wait briefly for it; a finished one is returned as is."""
-        with self._cond:
-            record = self.get(operation_id)
-            if record.terminal:
-                return record
-            active = self._active
-            if active is not None and active.operation_id == operation_id:
-                self._signal_cancel(active)
-            else:
-                # Recorded but not running in this process: nothing runs it, so it is cancelled.
-                with contextlib.suppress(OperationFinishedError):
-                    self._store.finish_operation(
-                        operation_id,
-                        status="cancelled",
-                        problem=_cancelled_problem(operation_id),
-                    )
-                self._cond.notify_all()
-        # The driver stops a scan or move within a line or a step; answer the settled state.
-        return self.wait(operation_id, _CANCEL_SETTLE_S)
+        """Ask the operation to stop now (never waits); a finished one is returned as is."""
+        record = self.get(operation_id)
+        if record.terminal:
+            return record
+        active = self._active
+        if active is not None and active.operation_id == operation_id:
+            self._signal(active)
+            return record
+        # Recorded but not running in this process: nothing runs it, so it is cancelled.
+        try:
+            finished = self._store.operations.finish(
+                operation_id, status="cancelled", problem=_cancelled_problem(operation_id)
+            )
+        except OperationFinishedError:
+            return self.get(operation_id)
+        self._watch.finished(finished)
+        return finished
 
-    def _signal_cancel(self, active: _Active) -> None:
+    def _signal(self, active: _Active) -> None:
         active.cancel_event.set()
         if self._on_cancel is not None:
             try:
@@ -280,36 +288,25 @@ class OperationRunner:
             except Exception as exc:
                 _log.error("stopping the device for a cancel failed", exc_info=exc)
 
-    def cancel_active(self) -> str | None:
-        """Cancel whatever runs now; the id of the operation asked to stop, or None."""
-        with self._cond:
-            active = self._active
-            if active is None:
-                return None
-            self._signal_cancel(active)
-            return active.operation_id
+    def cancel_active(self, kinds: frozenset[str] | None = None) -> str | None:
+        """Cancel whatever runs now (of `kinds`, if given); the id asked to stop, or None."""
+        active = self._active
+        if active is None or (kinds is not None and active.kind not in kinds):
+            return None
+        self._signal(active)
+        return active.operation_id
 
     def wait_idle(self, timeout_s: float) -> bool:
-        """Wait until no operation runs; False if one still runs after `timeout_s`."""
-        deadline = time.monotonic() + timeout_s
-        with self._cond:
-            while self._active is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-        return True
+        """Block until no operation runs (for shutdown and tests); False after `timeout_s`."""
+        active = self._active
+        return active is None or active.done.wait(timeout_s)
 
     def close(self, timeout_s: float = 10.0) -> None:
-        """Cancel the running operation, wait for its thread, and wake every waiter."""
+        """Refuse new operations, cancel the running one and wait for its thread to end."""
+        with self._lock:
+            self._closed = True
         self.cancel_active()
         self.wait_idle(timeout_s)
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-
-_CANCEL_SETTLE_S = 5.0
 
 
 def _cancelled_problem(operation_id: str) -> JsonObject:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,69 +18,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from semphony.server.drivers.errors import DriverError
+from semphony.server.errors import ProblemError, ServerError, problem_of, title_of
+
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "BodyLimitMiddleware",
     "ProblemError",
-    "as_problem",
     "install_problem_handlers",
     "problem_body",
     "problem_response",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-_TYPE_BASE = "https://semphony.dev/problems/"
 _log = logging.getLogger("semphony.server")
-
-
-class ProblemError(Exception):
-    """A request the server refuses or cannot complete, answered as a problem document."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        reason: str | None = None,
-        title: str | None = None,
-        lease_holder: str | None = None,
-        device_code: int | None = None,
-        device_message: str | None = None,
-        errors: Sequence[Mapping[str, str]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.reason = reason
-        self.title = title or _title(status)
-        self.lease_holder = lease_holder
-        self.device_code = device_code
-        self.device_message = device_message
-        self.errors = [dict(e) for e in errors] if errors is not None else None
-        self.headers = dict(headers or {})
-
-    def body(self, *, instance: str | None = None, request_id: str | None = None) -> dict[str, Any]:
-        """The problem document of this error."""
-        return problem_body(
-            self.status,
-            self.detail,
-            reason=self.reason,
-            title=self.title,
-            instance=instance,
-            lease_holder=self.lease_holder,
-            device_code=self.device_code,
-            device_message=self.device_message,
-            errors=self.errors,
-            request_id=request_id,
-        )
-
-
-def _title(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 def problem_body(
@@ -98,23 +48,16 @@ def problem_body(
     request_id: str | None = None,
 ) -> dict[str, Any]:
     """Build a problem document; optional members are left out rather than sent as null."""
-    body: dict[str, Any] = {
-        "type": _TYPE_BASE + reason if reason else "about:blank",
-        "title": title or _title(status),
-        "status": status,
-        "detail": detail,
-    }
-    optional: dict[str, Any] = {
-        "instance": instance,
-        "reason": reason,
-        "lease_holder": lease_holder,
-        "device_code": device_code,
-        "device_message": device_message,
-        "request_id": request_id,
-        "errors": [dict(e) for e in errors] if errors is not None else None,
-    }
-    body.update({k: v for k, v in optional.items() if v is not None})
-    return body
+    return ProblemError(
+        status,
+        detail,
+        reason=reason,
+        title=title,
+        lease_holder=lease_holder,
+        device_code=device_code,
+        device_message=device_message,
+        errors=errors,
+    ).body(instance=instance, request_id=request_id)
 
 
 def problem_response(
@@ -196,7 +139,7 @@ _HTTP_REASONS = {
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else _title(status)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title_of(status)
     headers = dict(exc.headers or {})
     if status == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
@@ -241,54 +184,19 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(body)
 
 
-def as_problem(exc: BaseException) -> ProblemError:
-    """The problem for a domain error: one that carries a `status` and a machine `reason`.
-
-    The server's error families (auth, lease, store, artifacts, driver) each carry both; a
-    server-side failure (5xx other than a device error) is answered without its message, which
-    may name files or SQL, and is logged instead.
-    """
-    if isinstance(exc, ProblemError):
-        return exc
-    status = getattr(exc, "status", None)
-    reason = getattr(exc, "reason", None)
-    if not isinstance(status, int) or not isinstance(reason, str):
-        _log.error("unexpected error", exc_info=exc)
-        return ProblemError(
-            500, "the server failed; the error is in its log", reason="server.error"
-        )
-    device_code = getattr(exc, "device_code", None)
-    device_message = getattr(exc, "device_message", None)
-    if status >= 500 and device_code is None and not reason.startswith("device."):
-        _log.error("server error (%s)", reason, exc_info=exc)
-        return ProblemError(
-            500, "the server failed; the error is in its log", reason="server.error"
-        )
-    holder = getattr(exc, "holder", None)
-    headers = getattr(exc, "headers", None)
-    return ProblemError(
-        status,
-        str(exc) or _title(status),
-        reason=reason,
-        lease_holder=holder if isinstance(holder, str) else None,
-        device_code=device_code if isinstance(device_code, int) else None,
-        device_message=device_message if isinstance(device_message, str) else None,
-        headers=headers if isinstance(headers, Mapping) else None,
-    )
-
-
-def install_problem_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]] = ()) -> None:
-    """Answer every error of `app` with a problem document.
-
-    `domain_errors` are exception families answered through `as_problem`.
-    """
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error of `app` with a problem document (the table in `server.errors`)."""
 
     async def on_domain(request: Request, exc: Exception) -> Response:
-        return await _on_problem(request, as_problem(exc))
+        problem = problem_of(exc)
+        if problem is None:
+            return await _on_unexpected(request, exc)
+        if problem.status >= 500 and not isinstance(exc, ProblemError | DriverError):
+            _log.error("server error (%s)", problem.reason, exc_info=exc)
+        return await _on_problem(request, problem)
 
-    for family in domain_errors:
+    for family in (ProblemError, ServerError, DriverError):
         app.add_exception_handler(family, on_domain)
-    app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)

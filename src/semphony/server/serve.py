@@ -14,6 +14,8 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
+from semphony.server.drivers import registry
+from semphony.server.drivers.errors import DriverError
 from semphony.server.settings import (
     ServerSettings,
     TokenFileError,
@@ -50,7 +52,12 @@ _LOG_CONFIG: dict[str, Any] = {
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `semphony serve` options to `parser`."""
-    parser.add_argument("--driver", choices=["sim", "tescan"], default="sim", help="device driver")
+    parser.add_argument(
+        "--driver",
+        default="sim",
+        help="device driver: "
+        + "; ".join(f"{entry.name} = {entry.summary}" for entry in registry.DRIVERS),
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=8712, help="port to bind; 0 picks a free one")
     parser.add_argument(
@@ -138,14 +145,33 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server described by `args` until it is stopped; the process exit code."""
     from semphony.server.app import create_app
 
+    # Refuse an unknown or unavailable driver before anything is written to the data dir.
     try:
-        settings = provision_local_token(build_settings(args))
+        registry.check(args.driver)
+    except registry.UnknownDriverError as exc:
+        print(f"semphony serve: --driver {args.driver}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        settings = build_settings(args)
     except (TokenFileError, ValidationError, ValueError) as exc:
+        print(f"semphony serve: {_describe(exc)}", file=sys.stderr)
+        return 2
+    driver = registry.create(settings.driver, settings)
+    try:
+        driver.open()
+    except DriverError as exc:
+        print(f"semphony serve: {exc}", file=sys.stderr)
+        return 1
+    try:
+        settings = provision_local_token(settings)
+    except (TokenFileError, ValueError) as exc:
+        driver.close()
         print(f"semphony serve: {_describe(exc)}", file=sys.stderr)
         return 2
     try:
         sock = bind_socket(settings.host, settings.port)
     except OSError as exc:
+        driver.close()
         print(
             f"semphony serve: cannot bind {settings.host}:{settings.port}: {exc.strerror}",
             file=sys.stderr,
@@ -154,7 +180,7 @@ def serve(args: argparse.Namespace) -> int:
     port = int(sock.getsockname()[1])
     logging.config.dictConfig(_LOG_CONFIG)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, driver),
         log_config=_LOG_CONFIG,
         access_log=True,
         lifespan="on",

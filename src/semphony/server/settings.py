@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
     "LOCAL_TOKEN_FILENAME",
-    "DriverName",
     "Role",
     "ServerSettings",
     "SpecimenKind",
@@ -44,7 +43,6 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 Role = Literal["operator", "viewer"]
-DriverName = Literal["sim", "tescan"]
 SpecimenKind = Literal["texture", "periodic", "sparse"]
 
 LOCAL_TOKEN_FILENAME = "token"
@@ -157,7 +155,7 @@ class ServerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    driver: DriverName = "sim"
+    driver: str = Field("sim", description="a registered driver (drivers.registry)")
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8712, ge=0, le=65535, description="0 picks a free port")
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -189,6 +187,15 @@ class ServerSettings(BaseModel):
         ):
             return {**data, "specimen_kind": "texture"}
         return data
+
+    @field_validator("driver")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        from semphony.server.drivers.registry import names
+
+        if value not in names():
+            raise ValueError(f"unknown driver {value!r}; the drivers are: {', '.join(names())}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

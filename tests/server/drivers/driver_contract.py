@@ -1,8 +1,9 @@
 """The shared driver test suite: subclass `DriverContract` and provide a `make_driver` fixture.
 
-Every driver (the simulator now, the tescan driver against its wire emulator later) must refuse
-what the interlocks and ranges forbid, change nothing when it refuses, and resolve acquisition
-requests the same way.
+Every driver (the simulator, and the tescan driver against its wire emulator) must refuse what the
+interlocks and ranges forbid, change nothing when it refuses, resolve acquisition requests the same
+way, keep the lifecycle (open, health, close) and the caching contract of `Driver`, and let the
+safety commands (beam off, stop) through while a long command runs.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ import pytest
 
 from semphony.server.drivers import (
     Cancelled,
+    DetectorSettings,
     Driver,
+    DriverUnavailableError,
     InterlockError,
     OpticsSettings,
+    Persistent,
     RangeError,
     ScanRequest,
     StageTarget,
 )
 
 MakeDriver = Callable[[], Driver]
+"""Returns a fresh, opened, vented driver."""
 
 
 def _pumped(driver: Driver, beam: bool) -> Driver:
@@ -31,6 +36,10 @@ def _pumped(driver: Driver, beam: bool) -> Driver:
     if beam:
         driver.set_beam(True)
     return driver
+
+
+def _is_open(driver: Driver) -> bool:
+    return driver.is_open
 
 
 class DriverContract:
@@ -199,7 +208,7 @@ class DriverContract:
     ) -> None:
         speeds = ready.device_info().scan_speeds_us
         wanted = speeds[3] * 1.1
-        plan = ready.check_acquire(ScanRequest(dwell_time_us=wanted))
+        plan = ready.prepare_acquire(ScanRequest(dwell_time_us=wanted))
         nearest = min(speeds, key=lambda s: abs(s - wanted))
         assert plan.dwell_time_us == nearest
         assert plan.applied()["dwell_time_us"] == nearest
@@ -207,7 +216,7 @@ class DriverContract:
 
     def test_the_speed_index_wins_over_the_dwell_when_both_are_given(self, ready: Driver) -> None:
         speeds = ready.device_info().scan_speeds_us
-        plan = ready.check_acquire(ScanRequest(scan_speed_index=1, dwell_time_us=speeds[-1]))
+        plan = ready.prepare_acquire(ScanRequest(scan_speed_index=1, dwell_time_us=speeds[-1]))
         assert plan.scan_speed_index == 1
         assert plan.dwell_time_us == speeds[1]
 
@@ -256,8 +265,134 @@ class DriverContract:
     def test_snapshot_and_restore_round_trip_the_state(
         self, ready: Driver, make_driver: MakeDriver
     ) -> None:
+        if not isinstance(ready, Persistent):
+            pytest.skip(f"{type(ready).__name__} keeps no snapshot (hardware cannot)")
         ready.move_stage(StageTarget(x_mm=2.0, t_deg=5.0))
         ready.set_optics(OpticsSettings(fov_um=33.0, scan_rotation_deg=4.0))
         other = make_driver()
+        assert isinstance(other, Persistent)
         other.restore(ready.snapshot())
         assert other.state() == ready.state()
+
+    # ---- lifecycle
+
+    def test_a_closed_driver_refuses_commands_and_reports_unhealthy(
+        self, make_driver: MakeDriver
+    ) -> None:
+        driver = make_driver()
+        assert driver.health().ok
+        assert _is_open(driver)
+        driver.close()
+        assert not _is_open(driver)
+        assert not driver.health().ok
+        with pytest.raises(DriverUnavailableError):
+            driver.state()
+        with pytest.raises(DriverUnavailableError):
+            driver.set_beam(False)
+        driver.close()  # closing twice is harmless
+
+    def test_open_is_idempotent_and_reads_the_description_once(
+        self, make_driver: MakeDriver
+    ) -> None:
+        driver = make_driver()
+        info = driver.device_info()
+        driver.open()
+        assert driver.device_info() is info
+        assert driver.device_info().scan_speeds_us, "the speed table is read from the device"
+
+    def test_a_reopened_driver_works_again(self, make_driver: MakeDriver) -> None:
+        driver = make_driver()
+        driver.close()
+        driver.open()
+        assert driver.state().vacuum in ("vented", "pumped", "pumping", "venting", "error")
+
+    # ---- caching contract
+
+    def test_a_state_within_its_age_is_served_without_a_device_read(
+        self, make_driver: MakeDriver
+    ) -> None:
+        driver = make_driver()
+        first = driver.state(max_age_s=60.0)
+        reads = driver.state_reads
+        assert driver.state(max_age_s=60.0) == first
+        assert driver.state_reads == reads
+        driver.state(max_age_s=0.0)
+        assert driver.state_reads == reads + 1
+
+    def test_a_command_reads_once_before_and_once_after_and_refreshes_the_cache(
+        self, ready: Driver
+    ) -> None:
+        ready.state(max_age_s=0.0)
+        reads = ready.state_reads
+        after = ready.set_optics(OpticsSettings(fov_um=37.0))
+        assert ready.state_reads == reads + 2
+        assert after.fov_um == pytest.approx(37.0)
+        # The read-back is the cache now: a long-lived read sees the new value without a read.
+        assert ready.state(max_age_s=60.0).fov_um == pytest.approx(37.0)
+        assert ready.state_reads == reads + 2
+
+    def test_an_acquisition_checks_once(self, ready: Driver) -> None:
+        reads = ready.state_reads
+        plan = ready.prepare_acquire(ScanRequest(resolution=(32, 32)))
+        assert ready.state_reads == reads + 1
+        ready.run_acquire(plan)
+        # One read after applying the plan's settings, to verify them and record the pose.
+        assert ready.state_reads == reads + 2
+
+    def test_a_refused_command_reads_once_and_sends_nothing(self, ready: Driver) -> None:
+        before = ready.state(max_age_s=0.0)
+        reads = ready.state_reads
+        with pytest.raises(RangeError):
+            ready.set_optics(OpticsSettings(fov_um=1e12))
+        assert ready.state_reads == reads + 1
+        assert ready.state(max_age_s=0.0) == before
+
+    # ---- detector
+
+    def test_detector_gain_and_offset_are_set_and_read_back(self, ready: Driver) -> None:
+        after = ready.set_detector(DetectorSettings(gain=1.5, offset=-0.1))
+        assert after.detector.gain == pytest.approx(1.5)
+        assert after.detector.offset == pytest.approx(-0.1)
+
+    def test_a_detector_gain_outside_the_limits_is_refused(self, ready: Driver) -> None:
+        limits = ready.device_info().limits
+        before = ready.state()
+        with pytest.raises(RangeError) as err:
+            ready.set_detector(DetectorSettings(gain=limits.detector_gain[1] * 2))
+        assert err.value.field == "gain"
+        assert ready.state() == before
+
+    # ---- safety commands go through while a long command runs
+
+    def test_stop_during_a_scan_ends_it_and_leaves_the_beam_on(self, ready: Driver) -> None:
+        def stop(done: int, total: int) -> None:
+            ready.stop_motion()
+
+        with pytest.raises(Cancelled):
+            ready.acquire(ScanRequest(resolution=(64, 128)), progress=stop)
+        assert ready.state().beam_on
+        assert ready.busy is None
+
+    def test_beam_off_during_a_scan_goes_through_and_ends_the_scan(self, ready: Driver) -> None:
+        seen: list[bool] = []
+
+        def beam_off(done: int, total: int) -> None:
+            if not seen:
+                seen.append(ready.set_beam(False).beam_on)
+
+        with pytest.raises(Cancelled):
+            ready.acquire(ScanRequest(resolution=(64, 128)), progress=beam_off)
+        assert seen == [False]
+        assert not ready.state().beam_on
+
+    def test_stop_during_a_pump_leaves_the_pump_running(self, make_driver: MakeDriver) -> None:
+        driver = make_driver()
+        stopped: list[bool] = []
+
+        def stop(done: int, total: int) -> None:
+            if not stopped:
+                driver.stop_motion()
+                stopped.append(True)
+
+        assert driver.pump(progress=stop) == "pumped"
+        assert stopped == [True]

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from semphony.server.drivers import SimDriver
+from semphony.server.drivers.sim import SimDriver
 
 from .driver_contract import DriverContract, MakeDriver
+
+
+def _opened(seed: int) -> SimDriver:
+    driver = SimDriver(seed=seed)
+    driver.open()
+    return driver
 
 
 class TestSimDriverContract(DriverContract):
     @pytest.fixture
     def make_driver(self) -> MakeDriver:
-        return lambda: SimDriver(seed=7)
+        return lambda: _opened(7)

@@ -17,15 +17,16 @@ from skimage.transform import rotate as _rotate
 
 from semphony.server.drivers import (
     Cancelled,
+    DetectorSettings,
     DeviceFault,
     InterlockError,
     OpticsSettings,
     RangeError,
     ScanRequest,
-    SimDriver,
     StageTarget,
 )
-from semphony.server.drivers.sim.driver import PUMP_S, VENT_S
+from semphony.server.drivers.sim import SimDriver
+from semphony.server.drivers.sim.device import PUMP_S, VENT_S
 from semphony.server.drivers.sim.optics import (
     CONTRASTS,
     EFFICIENCY,
@@ -34,12 +35,12 @@ from semphony.server.drivers.sim.optics import (
     Response,
     render_frame,
 )
+from semphony.server.drivers.sim.sampling import View
+from semphony.server.drivers.sim.sampling import sample as _sample
 from semphony.server.drivers.sim.specimen import (
     Contrast,
     ProceduralSpecimen,
     Specimen,
-    View,
-    _sample,
 )
 
 FOV_UM = 60.0
@@ -48,8 +49,13 @@ PIXEL_UM = FOV_UM / SIZE
 QUIET = 8  # the longest dwell: least noise
 
 
+def opened(driver: SimDriver) -> SimDriver:
+    driver.open()
+    return driver
+
+
 def ready(seed: int = 1, kind: str = "texture") -> SimDriver:
-    driver = SimDriver(seed=seed, specimen_kind=kind)
+    driver = opened(SimDriver(seed=seed, specimen_kind=kind))
     driver.pump()
     driver.set_beam(True)
     return driver
@@ -263,12 +269,12 @@ def test_a_sixteen_bit_frame_uses_the_full_range() -> None:
 def test_gain_offset_and_gamma_change_the_response() -> None:
     driver = ready()
     base = scan(driver)
-    driver.set_detector_response(gain=0.5)
+    driver.set_detector(DetectorSettings(gain=0.5))
     assert scan(driver).mean() < base.mean() * 0.7
-    driver.set_detector_response(gain=1.0, offset=0.2)
+    driver.set_detector(DetectorSettings(gain=1.0, offset=0.2))
     assert scan(driver).mean() > base.mean() + 30
     with pytest.raises(RangeError):
-        driver.set_detector_response(gamma=0.0)
+        driver.set_gamma(0.0)
 
 
 def test_a_cancelled_scan_stops_midway_and_counts_only_the_lines_scanned() -> None:
@@ -300,7 +306,7 @@ def test_the_clock_counts_pixels_times_dwell_plus_line_settle() -> None:
 
 
 def test_pump_and_vent_take_their_minutes_on_the_clock() -> None:
-    driver = SimDriver()
+    driver = opened(SimDriver())
     driver.pump()
     assert driver.state().clock_s == pytest.approx(PUMP_S)
     driver.vent()
@@ -312,7 +318,7 @@ def test_a_scan_error_fault_fails_one_scan_with_the_device_code() -> None:
     driver.inject_fault("scan_error", device_code=7, device_message="ScScanXY returned 7")
     with pytest.raises(DeviceFault) as err:
         driver.acquire(ScanRequest(resolution=(64, 64)))
-    assert (err.value.device_code, err.value.device_message) == ("7", "ScScanXY returned 7")
+    assert (err.value.device_code, err.value.device_message) == (7, "ScScanXY returned 7")
     assert driver.acquire(ScanRequest(resolution=(64, 64))).pixels.shape == (64, 64)
 
 
@@ -371,7 +377,7 @@ def test_snapshot_and_restore_reproduce_the_specimen_and_its_placement() -> None
     driver.move_stage(StageTarget(x_mm=0.3, y_mm=-0.2))
     saved = json.loads(json.dumps(driver.snapshot()))
     expected = scan(driver)
-    revived = SimDriver(seed=9)
+    revived = opened(SimDriver(seed=9))
     revived.restore(saved)
     assert revived.truth() == driver.truth()
     # The revived driver's next frame uses the same noise stream as the original's previous one.
@@ -382,7 +388,7 @@ def test_snapshot_and_restore_reproduce_the_specimen_and_its_placement() -> None
 def test_restoring_a_snapshot_of_another_specimen_is_refused() -> None:
     saved = ready(seed=9).snapshot()
     with pytest.raises(ValueError, match="specimen"):
-        SimDriver(seed=10).restore(saved)
+        opened(SimDriver(seed=10)).restore(saved)
 
 
 def test_an_unsupported_field_is_named_as_ignored() -> None:
@@ -392,7 +398,7 @@ def test_an_unsupported_field_is_named_as_ignored() -> None:
             fields = tuple(f for f in info.honoured_fields if f != "bit_depth")
             return type(info)(**{**info.__dict__, "honoured_fields": fields})
 
-    driver = NoBitDepth(seed=1)
+    driver = opened(NoBitDepth(seed=1))
     driver.pump()
     driver.set_beam(True)
     frame = driver.acquire(ScanRequest(resolution=(32, 32), bit_depth=16))
@@ -403,7 +409,7 @@ def test_an_unsupported_field_is_named_as_ignored() -> None:
 def test_an_image_specimen_is_centred_on_the_stage_at_its_pixel_size() -> None:
     image = np.zeros((101, 101))
     image[50, 60] = 1.0  # 10 pixels right of the centre
-    driver = SimDriver(specimen_image=image, specimen_pixel_um=1.0)
+    driver = opened(SimDriver(specimen_image=image, specimen_pixel_um=1.0))
     driver.pump()
     driver.set_beam(True)
     frame = driver.acquire(
@@ -414,7 +420,7 @@ def test_an_image_specimen_is_centred_on_the_stage_at_its_pixel_size() -> None:
 
 
 def test_the_device_publishes_its_conventions() -> None:
-    info = SimDriver().device_info()
+    info = opened(SimDriver()).device_info()
     assert info.conventions["rotation_centre"] == "optical_axis"
     assert info.scan_speeds_us[3] == 1.0
     assert info.to_dict()["scan_speeds"][3] == {"index": 3, "dwell_time_us": 1.0}

@@ -1,26 +1,20 @@
-"""The HTTP routes, one router per resource, assembled into `api_router`."""
+"""The HTTP routes, one router per resource, assembled into `api_router`.
+
+The simulator's own routes live with the simulator (`drivers.sim.router`) and are mounted by the
+app only for that driver; with any other driver `/v1/sim/*` answers 404 `simulator.unavailable`.
+"""
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter
-from fastapi.routing import APIRoute
 
-from semphony.server.api import artifacts, commands, operations, rois, runs, sessions, sim, system
+from semphony.server.api import artifacts, commands, operations, rois, runs, sessions, system
+from semphony.server.api._unavailable import router as simulator_unavailable
 
-__all__ = ["ROUTE_METHODS", "api_router"]
+__all__ = ["api_router", "simulator_unavailable"]
 
-_MODULES = (system, runs, sessions, commands, operations, artifacts, rois, sim)
+_MODULES = (system, runs, sessions, commands, operations, artifacts, rois)
 
 api_router = APIRouter()
 for _module in _MODULES:
     api_router.include_router(_module.router)
-
-ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
-    (route.path_regex, frozenset(route.methods or ()))
-    for module in _MODULES
-    for route in module.router.routes
-    if isinstance(route, APIRoute)
-)
-"""Each path pattern with the methods it serves, for the `Allow` header of a 405."""

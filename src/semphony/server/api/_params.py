@@ -16,7 +16,7 @@ ImageId = Annotated[str, Path(pattern=IMAGE_ID_PATTERN)]
 RoiName = Annotated[str, Path(pattern=NAME_PATTERN)]
 
 
-async def _refuse_null_body(request: Request) -> None:
+async def refuse_null_body(request: Request) -> None:
     """An optional body may be absent, but a JSON `null` is not the object the contract names."""
     if (await request.body()).strip() == b"null":
         raise RequestValidationError(
@@ -25,4 +25,4 @@ async def _refuse_null_body(request: Request) -> None:
 
 
 # Put it after the token's dependency, so that a missing token is still a 401 first.
-NotNullBody = Annotated[None, Depends(_refuse_null_body)]
+NotNullBody = Annotated[None, Depends(refuse_null_body)]

@@ -1,11 +1,12 @@
-"""Commands on a session: chamber, beam, stage, optics, acquisitions."""
+"""Commands on a session: chamber, beam, stop, stage, optics, detector, acquisitions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from semphony.server.api._capacity import blocking
 from semphony.server.api._params import SessionId
-from semphony.server.deps import ActorDep, ServiceDep
+from semphony.server.deps import ActorDep, ServicesDep
 from semphony.server.schemas import (
     AcquisitionConfig,
     BeamRequest,
@@ -24,9 +25,11 @@ router = APIRouter()
     status_code=202,
     tags=["chamber"],
 )
-def pump_chamber(service: ServiceDep, actor: ActorDep, session_id: SessionId) -> Operation:
+async def pump_chamber(
+    request: Request, services: ServicesDep, actor: ActorDep, session_id: SessionId
+) -> Operation:
     """Pump the chamber (operation)."""
-    return service.pump(actor, session_id)
+    return await blocking(request, services.commands.pump, actor, session_id)
 
 
 @router.post(
@@ -35,23 +38,31 @@ def pump_chamber(service: ServiceDep, actor: ActorDep, session_id: SessionId) ->
     status_code=202,
     tags=["chamber"],
 )
-def vent_chamber(service: ServiceDep, actor: ActorDep, session_id: SessionId) -> Operation:
+async def vent_chamber(
+    request: Request, services: ServicesDep, actor: ActorDep, session_id: SessionId
+) -> Operation:
     """Vent the chamber (operation); refused while the beam is on."""
-    return service.vent(actor, session_id)
+    return await blocking(request, services.commands.vent, actor, session_id)
 
 
 @router.post("/v1/sessions/{session_id}/beam", operation_id="set_beam", tags=["beam"])
-def set_beam(
-    service: ServiceDep, actor: ActorDep, session_id: SessionId, body: BeamRequest
+async def set_beam(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: BeamRequest,
 ) -> InstrumentState:
-    """Switch the beam on (needs vacuum) or off (always allowed)."""
-    return service.set_beam(actor, session_id, body)
+    """Switch the beam on (needs vacuum) or off (always allowed, never waits)."""
+    return await blocking(request, services.commands.set_beam, actor, session_id, body)
 
 
 @router.post("/v1/sessions/{session_id}/stop", operation_id="stop_session", tags=["stage"])
-def stop_session(service: ServiceDep, actor: ActorDep, session_id: SessionId) -> InstrumentState:
+async def stop_session(
+    request: Request, services: ServicesDep, actor: ActorDep, session_id: SessionId
+) -> InstrumentState:
     """Stop the scan and the stage now; the beam stays as it is."""
-    return service.stop(actor, session_id)
+    return await blocking(request, services.commands.stop, actor, session_id)
 
 
 @router.post(
@@ -60,19 +71,27 @@ def stop_session(service: ServiceDep, actor: ActorDep, session_id: SessionId) ->
     status_code=202,
     tags=["stage"],
 )
-def move_stage(
-    service: ServiceDep, actor: ActorDep, session_id: SessionId, body: StageMove
+async def move_stage(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: StageMove,
 ) -> Operation:
     """Move the stage (operation); refused outside travel or clearance."""
-    return service.move_stage(actor, session_id, body)
+    return await blocking(request, services.commands.move_stage, actor, session_id, body)
 
 
 @router.post("/v1/sessions/{session_id}/optics", operation_id="set_optics", tags=["optics"])
-def set_optics(
-    service: ServiceDep, actor: ActorDep, session_id: SessionId, body: OpticsSettings
+async def set_optics(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: OpticsSettings,
 ) -> InstrumentState:
     """Change optics settings."""
-    return service.set_optics(actor, session_id, body)
+    return await blocking(request, services.commands.set_optics, actor, session_id, body)
 
 
 @router.post(
@@ -81,8 +100,12 @@ def set_optics(
     status_code=202,
     tags=["acquisitions"],
 )
-def start_acquisition(
-    service: ServiceDep, actor: ActorDep, session_id: SessionId, body: AcquisitionConfig
+async def start_acquisition(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: AcquisitionConfig,
 ) -> Operation:
     """Acquire an image (operation)."""
-    return service.start_acquisition(actor, session_id, body)
+    return await blocking(request, services.acquisitions.start, actor, session_id, body)

@@ -3,7 +3,8 @@
 The middleware sits outside the routes: it fingerprints the request (method, path, body), and for a
 key it has seen from the same principal either replays the stored response (status, headers, body)
 or, when the fingerprint differs, answers 422 `idempotency.mismatch`. Only successful (2xx)
-responses are stored: a refused or failed request did not act, so repeating it may act.
+responses are stored: a refused or failed request did not act, so repeating it may act. Its
+database work runs in the request's pool (`_capacity`), never on the event loop.
 """
 
 from __future__ import annotations
@@ -18,14 +19,10 @@ import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from semphony.server.api._capacity import Capacity, classify, run_in
+from semphony.server.errors import IdempotencyInProgressError, IdempotencyMismatchError
 from semphony.server.problems import problem_body, problem_response
-from semphony.server.store import (
-    IdempotencyInProgressError,
-    IdempotencyMismatchError,
-    IdempotentRequest,
-    Store,
-    StoredResponse,
-)
+from semphony.server.store import IdempotentRequest, Store, StoredResponse
 
 __all__ = ["IdempotencyMiddleware"]
 
@@ -43,10 +40,12 @@ class IdempotencyMiddleware:
         app: ASGIApp,
         *,
         store: Callable[[], Store | None],
+        capacity: Callable[[], Capacity | None],
         principal_of: Callable[[Headers], str | None],
     ) -> None:
         self._app = app
         self._store = store
+        self._capacity = capacity
         self._principal_of = principal_of
         self._locks: dict[tuple[str, str], anyio.Lock] = {}
 
@@ -57,8 +56,9 @@ class IdempotencyMiddleware:
         headers = Headers(scope=scope)
         key = headers.get(_HEADER)
         store = self._store()
+        capacity = self._capacity()
         principal = self._principal_of(headers) if key is not None else None
-        if key is None or store is None or principal is None:
+        if key is None or store is None or capacity is None or principal is None:
             # No key, or not authenticated: the route answers as usual (401 for a bad token).
             await self._app(scope, receive, send)
             return
@@ -72,6 +72,7 @@ class IdempotencyMiddleware:
             )
             return
         body = await _read_body(receive)
+        pool = classify("POST", str(scope.get("path", "")))
         request = IdempotentRequest(
             principal=principal,
             key=key,
@@ -83,7 +84,7 @@ class IdempotencyMiddleware:
         # replays it instead of being told the first is still in progress.
         async with self._lock(principal, key):
             try:
-                stored = store.begin_idempotent(request)
+                stored = await run_in(capacity, pool, store.idempotency.begin, request)
             except IdempotencyMismatchError as exc:
                 await _problem(scope, send, 422, str(exc), exc.reason)
                 return
@@ -97,7 +98,7 @@ class IdempotencyMiddleware:
             try:
                 captured = await self._run(scope, body, send)
             finally:
-                _settle(store, request, captured)
+                await run_in(capacity, pool, _settle, store, request, captured)
 
     def _lock(self, principal: str, key: str) -> anyio.Lock:
         # All requests run on the server's one event loop, so plain dict access is safe here.
@@ -163,9 +164,11 @@ def _settle(
         except ValueError:
             body = _NOT_JSON
         if body is not _NOT_JSON:
-            store.complete_idempotent(request, status_code=status, body=body, headers=dict(headers))
+            store.idempotency.complete(
+                request, status_code=status, body=body, headers=dict(headers)
+            )
             return
-    store.abandon_idempotent(request)
+    store.idempotency.abandon(request)
 
 
 _NOT_JSON = object()

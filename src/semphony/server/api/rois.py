@@ -4,40 +4,45 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from semphony.server.api._capacity import blocking
 from semphony.server.api._params import RoiName
-from semphony.server.deps import ActorDep, PrincipalDep, ServiceDep
+from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import RoiRecordCreate
 
 router = APIRouter(tags=["rois"])
 
 
 @router.post("/v1/rois", operation_id="save_roi", status_code=201)
-def save_roi(
-    service: ServiceDep,
+async def save_roi(
+    request: Request,
+    services: ServicesDep,
     actor: ActorDep,
     body: RoiRecordCreate,
     response: Response,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Save an ROI record: 201 when new, 200 when it replaced one (`overwrite=true`)."""
-    record, created = service.save_roi(actor, body, overwrite)
+    record, created = await blocking(request, services.rois.save, actor, body, overwrite)
     response.status_code = 201 if created else 200
     return record
 
 
 @router.get("/v1/rois", operation_id="list_rois")
-def list_rois(
-    service: ServiceDep,
+async def list_rois(
+    request: Request,
+    services: ServicesDep,
     _: PrincipalDep,
     specimen_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     """List ROI records by name."""
-    return {"items": service.list_rois(specimen_id)}
+    return {"items": await blocking(request, services.rois.list, specimen_id)}
 
 
 @router.get("/v1/rois/{name}", operation_id="get_roi")
-def get_roi(service: ServiceDep, _: PrincipalDep, name: RoiName) -> dict[str, Any]:
+async def get_roi(
+    request: Request, services: ServicesDep, _: PrincipalDep, name: RoiName
+) -> dict[str, Any]:
     """Get an ROI record."""
-    return service.get_roi(name)
+    return await blocking(request, services.rois.get, name)

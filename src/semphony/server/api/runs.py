@@ -4,39 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from semphony.server.api._capacity import blocking
 from semphony.server.api._params import RunId
-from semphony.server.deps import ActorDep, PrincipalDep, ServiceDep
+from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import AuditList, Run, RunCreate, RunList
 
 router = APIRouter(tags=["runs"])
 
 
 @router.post("/v1/runs", operation_id="create_run", status_code=201)
-def create_run(service: ServiceDep, actor: ActorDep, body: RunCreate) -> Run:
+async def create_run(
+    request: Request, services: ServicesDep, actor: ActorDep, body: RunCreate
+) -> Run:
     """Create a run."""
-    return service.create_run(actor, body)
+    return await blocking(request, services.runs.create, actor, body)
 
 
 @router.get("/v1/runs", operation_id="list_runs")
-def list_runs(service: ServiceDep, _: PrincipalDep) -> RunList:
+async def list_runs(request: Request, services: ServicesDep, _: PrincipalDep) -> RunList:
     """List runs, newest first."""
-    return service.list_runs()
+    return await blocking(request, services.runs.list)
 
 
 @router.get("/v1/runs/{run_id}", operation_id="get_run")
-def get_run(service: ServiceDep, _: PrincipalDep, run_id: RunId) -> Run:
+async def get_run(request: Request, services: ServicesDep, _: PrincipalDep, run_id: RunId) -> Run:
     """Get a run."""
-    return service.get_run(run_id)
+    return await blocking(request, services.runs.get, run_id)
 
 
 @router.get("/v1/runs/{run_id}/audit", operation_id="list_run_audit")
-def list_run_audit(
-    service: ServiceDep,
+async def list_run_audit(
+    request: Request,
+    services: ServicesDep,
     _: PrincipalDep,
     run_id: RunId,
     after_id: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditList:
     """The run's audit log, oldest first."""
-    return service.list_audit(run_id, after_id)
+    return await blocking(request, services.runs.audit, run_id, after_id)

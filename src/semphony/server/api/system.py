@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from semphony.server.deps import PrincipalDep, ServiceDep
+from semphony.server.api._capacity import blocking
+from semphony.server.deps import PrincipalDep, ServicesDep
 from semphony.server.schemas import Health, InstrumentState
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/v1/health", operation_id="get_health")
-def get_health(service: ServiceDep) -> Health:
-    """Liveness, API version and driver; no token needed."""
-    return service.health()
+async def get_health(services: ServicesDep) -> Health:
+    """Liveness, API version and driver; no token needed; answered from memory."""
+    return services.system.health()
 
 
 @router.get("/v1/device", operation_id="get_device")
-def get_device(service: ServiceDep, _: PrincipalDep) -> dict[str, Any]:
+async def get_device(request: Request, services: ServicesDep, _: PrincipalDep) -> dict[str, Any]:
     """What the instrument is and can do."""
-    return service.device()
+    return await blocking(request, services.system.device)
 
 
 @router.get("/v1/state", operation_id="get_state")
-def get_state(service: ServiceDep, _: PrincipalDep) -> InstrumentState:
+async def get_state(request: Request, services: ServicesDep, _: PrincipalDep) -> InstrumentState:
     """The instrument's current state."""
-    return service.state()
+    return await blocking(request, services.system.state)

@@ -1,29 +1,40 @@
-"""Device drivers: the `Driver` interface every driver implements, and the simulated SEM."""
+"""Device drivers: the value types, the error tree, the `Driver` template base and the registry.
 
-from semphony.server.drivers.base import (
+Concrete drivers live in subpackages (`sim`, `tescan`) and are imported only when chosen
+(`registry.create`).
+"""
+
+from semphony.server.drivers.base import Driver, Persistent
+from semphony.server.drivers.errors import (
     Cancelled,
+    DeviceFault,
+    DeviceMismatchError,
+    DriverError,
+    DriverUnavailableError,
+    InterlockError,
+    RangeError,
+    UnsupportedError,
+)
+from semphony.server.drivers.types import (
     CancelToken,
     DetectorInfo,
     DetectorSettings,
     DetectorState,
-    DeviceFault,
     DeviceInfo,
-    Driver,
-    DriverError,
+    DriverHealth,
     Frame,
     InstrumentStateSnapshot,
-    InterlockError,
     Limits,
     OpticsSettings,
     Progress,
-    RangeError,
     ScanData,
     ScanPlan,
     ScanRequest,
+    StagePlan,
     StagePose,
     StageTarget,
+    VacuumPlan,
 )
-from semphony.server.drivers.sim import SimDriver
 
 __all__ = [
     "CancelToken",
@@ -33,19 +44,25 @@ __all__ = [
     "DetectorState",
     "DeviceFault",
     "DeviceInfo",
+    "DeviceMismatchError",
     "Driver",
     "DriverError",
+    "DriverHealth",
+    "DriverUnavailableError",
     "Frame",
     "InstrumentStateSnapshot",
     "InterlockError",
     "Limits",
     "OpticsSettings",
+    "Persistent",
     "Progress",
     "RangeError",
     "ScanData",
     "ScanPlan",
     "ScanRequest",
-    "SimDriver",
+    "StagePlan",
     "StagePose",
     "StageTarget",
+    "UnsupportedError",
+    "VacuumPlan",
 ]

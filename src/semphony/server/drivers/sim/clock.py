@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 __all__ = ["VirtualClock"]
+
+
+class _Wakeable(Protocol):
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class VirtualClock:
@@ -20,7 +25,11 @@ class VirtualClock:
         """Count `dt_s` of instrument time (call with the driver's lock held; never sleeps)."""
         self.now_s += max(0.0, dt_s)
 
-    def sleep(self, dt_s: float) -> None:
-        """Wait `dt_s` × realtime real seconds (call without the driver's lock)."""
+    def sleep(self, dt_s: float, cancel: _Wakeable | None = None) -> None:
+        """Wait `dt_s` × realtime real seconds (call without the driver's lock); a set `cancel`
+        event ends the wait at once."""
         if self.realtime > 0 and dt_s > 0:
-            time.sleep(dt_s * self.realtime)
+            if cancel is not None:
+                cancel.wait(dt_s * self.realtime)
+            else:
+                time.sleep(dt_s * self.realtime)

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from semphony.server.drivers.base import RangeError
+from semphony.server.drivers.errors import RangeError
 
 __all__ = [
     "FAULT_KINDS",

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from semphony.server.drivers.base import StagePose
+from semphony.server.drivers.types import StagePose
 
 __all__ = ["MovePlan", "SimStage", "StageError"]
 

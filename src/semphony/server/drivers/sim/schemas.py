@@ -1,0 +1,51 @@
+"""The wire shapes of the simulator-only routes (`/v1/sim/*`, openapi/semphony.yaml)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+__all__ = ["SimDetector", "SimFault", "SimReload"]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 3.0 as the integer 3, so an integral float is read as that int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_Int = Annotated[int, BeforeValidator(_integral), Strict()]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SimReload(_Request):
+    """Remount the specimen: shift and rotation on top of the current placement (None: drawn)."""
+
+    shift_x_um: float | None = Field(default=None, ge=-10000, le=10000)
+    shift_y_um: float | None = Field(default=None, ge=-10000, le=10000)
+    rotation_deg: float | None = Field(default=None, ge=-180, le=180)
+
+
+class SimFault(_Request):
+    """A fault to arm; each kind takes only the members the contract lists for it."""
+
+    fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
+    device_code: _Int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    device_message: str | None = Field(default=None, max_length=500)
+    after_lines: _Int | None = Field(default=None, ge=0)
+    factor: float | None = Field(default=None, ge=1, le=1000)
+    count: _Int | None = Field(default=None, ge=1, le=1000)
+
+
+class SimDetector(_Request):
+    """The simulated detector's response: gamma is the simulator's own; gain and offset are the
+    normal detector's, accepted here as well."""
+
+    gain: float | None = Field(default=None, ge=0.01, le=100)
+    offset: float | None = Field(default=None, ge=-1, le=1)
+    gamma: float | None = Field(default=None, ge=0.1, le=10)

@@ -1,0 +1,177 @@
+"""The one control lease: one active session at a time, renewed by heartbeat, ended by release or
+expiry.
+
+``LeaseManager`` keeps the lease in the store (so a restart keeps it, with the duration the session
+asked for) and the holding session in memory, so the checks every command makes and the state
+readers' "who holds it" cost no database read. Its clock is injectable. Errors are the lease family
+of `semphony.server.errors`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from semphony.server.errors import (
+    LeaseExpiredError,
+    LeaseHeldError,
+    LeaseRequiredError,
+    RecordNotFoundError,
+)
+from semphony.server.settings import Role
+from semphony.server.store import Session, Store
+
+__all__ = ["LEASE_EXPIRED", "LEASE_RELEASED", "LeaseManager"]
+
+LEASE_EXPIRED = "lease.expired"
+LEASE_RELEASED = "released"
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+class LeaseManager:
+    """The single control lease over the store.
+
+    ``on_expire`` is called with each session this manager expires -- in ``expire_if_due`` or when
+    a command notices an overdue lease -- after the expiry is committed; the server uses it to put
+    the instrument in a safe state.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        lease_s: float = 30.0,
+        clock: Callable[[], float] = time.time,
+        on_expire: Callable[[Session], None] | None = None,
+    ) -> None:
+        if not lease_s > 0:
+            raise ValueError(f"lease_s: must be > 0, got {lease_s}")
+        self._store = store
+        self._lease_s = float(lease_s)
+        self._clock = clock
+        self.on_expire = on_expire
+        self._lock = threading.RLock()
+        active = store.sessions.active()
+        self._current: Session | None = active[0] if active else None
+
+    @property
+    def lease_s(self) -> float:
+        """The default lease duration in seconds."""
+        return self._lease_s
+
+    def duration_s(self, session: Session) -> float:
+        """How long `session`'s lease lasts from each heartbeat."""
+        return session.lease_s if session.lease_s is not None else self._lease_s
+
+    def current(self) -> Session | None:
+        """The session holding an unexpired lease now, or None (expires nothing; no I/O)."""
+        session = self._current
+        if session is not None and session.lease_expires_at > _utc(self._clock()):
+            return session
+        return None
+
+    def acquire(
+        self, run_id: str, holder: str, *, role: Role = "operator", lease_s: float | None = None
+    ) -> Session:
+        """Start a session of ``run_id`` holding the lease for ``lease_s`` seconds.
+
+        Raises ``LeaseHeldError`` (naming the holder) while another session's lease is unexpired,
+        and ``RecordNotFoundError`` for an unknown run.
+        """
+        duration = self._lease_s if lease_s is None else float(lease_s)
+        if not duration > 0:
+            raise ValueError(f"lease_s: must be > 0, got {lease_s}")
+        with self._lock:
+            self.expire_if_due()
+            with self._store.transaction():
+                active = self._store.sessions.active()
+                if active:
+                    held = active[0]
+                    raise LeaseHeldError(
+                        f"the control lease is held by {held.holder!r} (session {held.id}) until "
+                        f"{held.lease_expires_at.isoformat()}; wait for it to be released or to "
+                        "expire",
+                        holder=held.holder,
+                        session_id=held.id,
+                    )
+                session = self._store.sessions.create(
+                    run_id=run_id,
+                    holder=holder,
+                    role=role,
+                    lease_expires_at=_utc(self._clock() + duration),
+                    lease_s=duration,
+                )
+            self._current = session
+            return session
+
+    def require(self, session_id: str) -> Session:
+        """The session, if it holds an unexpired lease; else the lease error that says why."""
+        with self._lock:
+            current = self._current
+            now = _utc(self._clock())
+            if current is not None and current.id == session_id:
+                if current.lease_expires_at > now:
+                    return current
+                self._expire(current)
+                raise LeaseExpiredError(
+                    f"session {session_id}'s lease expired at "
+                    f"{current.lease_expires_at.isoformat()} without a heartbeat; "
+                    "start a new session"
+                )
+            session = self._store.sessions.get(session_id)
+            if session is None:
+                raise RecordNotFoundError("session", session_id)
+            if session.end_reason == LEASE_EXPIRED:
+                raise LeaseExpiredError(
+                    f"session {session_id}'s lease expired at "
+                    f"{session.ended_at.isoformat() if session.ended_at else '?'}; "
+                    "start a new session"
+                )
+            raise LeaseRequiredError(
+                f"session {session_id} ended ({session.end_reason or 'not holding the lease'}); "
+                "start a new session"
+            )
+
+    def heartbeat(self, session_id: str) -> Session:
+        """Renew the lease of the holding session for another of its lease durations."""
+        with self._lock:
+            session = self.require(session_id)
+            renewed = self._store.sessions.extend(
+                session_id, _utc(self._clock() + self.duration_s(session))
+            )
+            self._current = renewed
+            return renewed
+
+    def release(self, session_id: str) -> Session:
+        """End the session and free the lease (releasing an ended session changes nothing)."""
+        with self._lock:
+            ended = self._store.sessions.end(session_id, LEASE_RELEASED, _utc(self._clock()))
+            if self._current is not None and self._current.id == session_id:
+                self._current = None
+            return ended
+
+    def expire_if_due(self, now: float | None = None) -> Session | None:
+        """End the active session if its lease has run out; returns it, or None."""
+        at = _utc(self._clock() if now is None else now)
+        with self._lock:
+            current = self._current
+            if current is not None and current.lease_expires_at <= at:
+                return self._expire(current, at)
+        return None
+
+    def _expire(self, session: Session, at: datetime | None = None) -> Session:
+        ended = self._store.sessions.end(session.id, LEASE_EXPIRED, at or _utc(self._clock()))
+        if self._current is not None and self._current.id == session.id:
+            self._current = None
+        if self.on_expire is not None:
+            self.on_expire(ended)
+        return ended
+
+    def remaining_s(self, session: Session) -> float:
+        """Seconds until ``session``'s lease expires (negative once overdue)."""
+        return (session.lease_expires_at - _utc(self._clock())).total_seconds()

@@ -1,0 +1,153 @@
+"""The control server's use cases, one service per resource, over one shared context.
+
+`Services.build` wires them: `system` (health, device, state), `runs`, `sessions`, `commands`
+(beam, optics, detector, stop, pump, vent, move), `acquisitions`, `artifacts`, `operations`,
+`rois`, and `simulator` (only when the driver is the simulator). Services are synchronous (the
+routes run them in bounded pools, never on the event loop), except waiting for an operation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from semphony.server.artifacts import ArtifactStore
+from semphony.server.drivers.base import Driver, Persistent
+from semphony.server.drivers.errors import DriverError
+from semphony.server.leases import LeaseManager
+from semphony.server.operations import OperationRunner
+from semphony.server.services._context import API_VERSION, ServiceContext
+from semphony.server.services.acquisitions import AcquisitionService
+from semphony.server.services.artifacts import ArtifactService
+from semphony.server.services.audit import Actor, Auditor
+from semphony.server.services.commands import CommandService
+from semphony.server.services.operations import CANCEL_SETTLE_S, OperationService
+from semphony.server.services.rois import RoiService
+from semphony.server.services.runs import RunService
+from semphony.server.services.sessions import SessionService
+from semphony.server.services.system import SystemService
+from semphony.server.settings import ServerSettings
+from semphony.server.store import Operation, Store
+from semphony.server.watch import OperationWatch
+
+if TYPE_CHECKING:
+    from semphony.server.services.simulator import SimulatorService
+
+__all__ = ["API_VERSION", "CANCEL_SETTLE_S", "Actor", "Services"]
+
+_log = logging.getLogger("semphony.server")
+
+_COMMAND_OF_KIND = {
+    "pump": "chamber.pump",
+    "vent": "chamber.vent",
+    "move": "stage.move",
+    "acquisition": "acquisition.start",
+}
+
+
+def _clock_of(driver: Driver) -> float | None:
+    try:
+        return float(driver.clock_s())
+    except Exception as exc:  # the audit entry must not fail because the device did
+        _log.warning("cannot read the instrument clock for the audit log: %s", exc)
+        return None
+
+
+@dataclass
+class Services:
+    """Every service of one server process."""
+
+    ctx: ServiceContext
+    system: SystemService
+    runs: RunService
+    sessions: SessionService
+    commands: CommandService
+    acquisitions: AcquisitionService
+    artifacts: ArtifactService
+    operations: OperationService
+    rois: RoiService
+    simulator: SimulatorService | None
+
+    @classmethod
+    def build(
+        cls, *, settings: ServerSettings, store: Store, artifacts: ArtifactStore, driver: Driver
+    ) -> Services:
+        """Wire the services over an opened driver and an open store."""
+        watch = OperationWatch()
+        auditor = Auditor(store, lambda: _clock_of(driver))
+        leases = LeaseManager(store, lease_s=settings.lease_s)
+        runner = OperationRunner(store, watch)
+        ctx = ServiceContext(settings, store, artifacts, driver, leases, runner, watch, auditor)
+        runs = RunService(ctx)
+        sessions = SessionService(ctx, runs)
+        commands = CommandService(ctx, sessions)
+        simulator = None
+        from semphony.server.drivers.sim import SimDriver
+
+        if isinstance(driver, SimDriver):
+            from semphony.server.services.simulator import SimulatorService
+
+            simulator = SimulatorService(ctx, driver, commands)
+        services = cls(
+            ctx=ctx,
+            system=SystemService(ctx, simulator=simulator is not None),
+            runs=runs,
+            sessions=sessions,
+            commands=commands,
+            acquisitions=AcquisitionService(ctx, commands),
+            artifacts=ArtifactService(ctx),
+            operations=OperationService(ctx, runs),
+            rois=RoiService(ctx),
+            simulator=simulator,
+        )
+        leases.on_expire = sessions.on_expire
+        runner.on_finish = services._on_operation_finished
+        return services
+
+    def start(self) -> None:
+        """Restore a persistent driver, fail interrupted operations, forget half-done requests."""
+        ctx = self.ctx
+        driver = ctx.driver
+        if isinstance(driver, Persistent):
+            snapshot = ctx.store.snapshots.load()
+            restored = False
+            if snapshot is not None:
+                try:
+                    driver.restore(snapshot)
+                    restored = True
+                except (ValueError, KeyError, TypeError, DriverError) as exc:
+                    # Another seed or specimen than the data dir was used with: start afresh
+                    # rather than refuse to serve, and say so.
+                    _log.warning("the saved instrument state does not fit this driver: %s", exc)
+            if not restored:
+                ctx.persist()
+        for op in ctx.store.operations.mark_interrupted():
+            _log.warning("operation %s (%s) was interrupted by a restart", op.id, op.kind)
+        ctx.store.idempotency.drop_pending()
+        ctx.store.idempotency.purge()
+        ctx.artifacts.remove_temporary_files()
+        self.system.check_driver()
+
+    def close(self) -> None:
+        """Stop the running operation and save a persistent driver's state."""
+        self.ctx.runner.close()
+        self.ctx.persist()
+
+    def expire_leases(self) -> None:
+        """End an overdue lease (the watchdog calls this); expiry makes the device safe."""
+        self.ctx.leases.expire_if_due()
+
+    def _on_operation_finished(self, op: Operation) -> None:
+        problem = op.problem or {}
+        self.ctx.auditor.record(
+            None,
+            _COMMAND_OF_KIND.get(op.kind, op.kind),
+            {},
+            outcome=op.status if op.status in ("succeeded", "failed", "cancelled") else "failed",
+            status_code=int(problem.get("status", 200)),
+            reason=problem.get("reason"),
+            facts={"session_id": op.session_id, "run_id": op.run_id, "operation_id": op.id},
+            clock_s=self.ctx.auditor.clock_s(),
+        )
+        self.ctx.persist()

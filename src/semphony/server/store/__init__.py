@@ -1,0 +1,134 @@
+"""Durable server state: one repository per table over one small database module.
+
+``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default), migrates it, and
+hands out the repositories: ``runs``, ``sessions``, ``operations``, ``artifacts``, ``rois``,
+``idempotency``, ``audit`` and ``snapshots``. Every write is a transaction; several calls that
+must land together go inside ``with store.transaction():`` (nested writes join it). Records are
+frozen dataclasses with timezone-aware UTC timestamps; the clock is injectable for tests.
+Errors are the store family of `semphony.server.errors`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from semphony.server.store._db import Database, SqliteDatabase
+from semphony.server.store._rows import Clock, ts
+from semphony.server.store._schema import SCHEMA_VERSION, migrate, schema_version
+from semphony.server.store.artifacts import ArtifactRepository
+from semphony.server.store.audit import AuditRepository
+from semphony.server.store.idempotency import IdempotencyRepository
+from semphony.server.store.operations import UNSET, OperationRepository
+from semphony.server.store.records import (
+    TERMINAL_STATUSES,
+    ArtifactRecord,
+    AuditOutcome,
+    AuditRecord,
+    IdempotentRequest,
+    JsonObject,
+    Operation,
+    OperationStatus,
+    RoiRecord,
+    Run,
+    Session,
+    StoredResponse,
+    new_id,
+)
+from semphony.server.store.rois import RoiRepository
+from semphony.server.store.runs import RunRepository
+from semphony.server.store.sessions import SessionRepository
+from semphony.server.store.snapshots import SnapshotRepository
+
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "TERMINAL_STATUSES",
+    "UNSET",
+    "ArtifactRecord",
+    "AuditOutcome",
+    "AuditRecord",
+    "Database",
+    "IdempotentRequest",
+    "JsonObject",
+    "Operation",
+    "OperationStatus",
+    "RoiRecord",
+    "Run",
+    "Session",
+    "SqliteDatabase",
+    "Store",
+    "StoredResponse",
+    "new_id",
+]
+
+DB_FILENAME = "semphony.db"
+
+
+class Store:
+    """The server's database and its repositories; safe to share between threads."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        database: Database | None = None,
+        clock: Clock = time.time,
+        idempotency_ttl_s: float = 86400.0,
+    ) -> None:
+        """Open (creating and migrating if needed) ``data_dir/semphony.db``, or `database`.
+
+        ``clock`` returns Unix seconds; ``idempotency_ttl_s`` is how long a stored response is
+        replayed before its key may be used afresh.
+        """
+        if database is None:
+            if data_dir is None:
+                raise ValueError("Store: give a data_dir or a database")
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            database = SqliteDatabase(Path(data_dir) / DB_FILENAME)
+        self.db = database
+        self._clock = clock
+        try:
+            migrate(database)
+        except BaseException:
+            database.close()
+            raise
+        self.runs = RunRepository(database, clock)
+        self.sessions = SessionRepository(database, clock)
+        self.artifacts = ArtifactRepository(database, clock)
+        self.operations = OperationRepository(database, clock, self.artifacts)
+        self.rois = RoiRepository(database, clock)
+        self.idempotency = IdempotencyRepository(database, clock, idempotency_ttl_s)
+        self.audit = AuditRepository(database, clock)
+        self.snapshots = SnapshotRepository(database, clock)
+
+    def close(self) -> None:
+        """Close the database; the store is unusable afterwards."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.db.describe()!r})"
+
+    @property
+    def schema_version(self) -> int:
+        """The database's schema version."""
+        return schema_version(self.db)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the enclosed repository calls as one transaction (all or nothing); nests."""
+        with self.db.write():
+            yield
+
+    def now(self) -> datetime:
+        """The store's clock as a UTC datetime."""
+        return ts(self._clock())
