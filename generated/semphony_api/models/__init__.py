@@ -12,6 +12,7 @@ from .bit_depth import BitDepth
 from .clearance_point import ClearancePoint
 from .conventions import Conventions
 from .detector import Detector
+from .detector_request import DetectorRequest
 from .detector_state import DetectorState
 from .device_info import DeviceInfo
 from .device_limits import DeviceLimits
@@ -66,6 +67,7 @@ __all__ = (
     "ClearancePoint",
     "Conventions",
     "Detector",
+    "DetectorRequest",
     "DetectorState",
     "DeviceInfo",
     "DeviceLimits",

@@ -45,6 +45,10 @@ class DeviceLimits:
      """
     bit_depths: list[int] | Unset = UNSET
     """ the image bit depths the device can write """
+    detector_gain: Range | Unset = UNSET
+    """ an inclusive interval """
+    detector_offset: Range | Unset = UNSET
+    """ an inclusive interval """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +88,14 @@ class DeviceLimits:
         if not isinstance(self.bit_depths, Unset):
             bit_depths = self.bit_depths
 
+        detector_gain: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.detector_gain, Unset):
+            detector_gain = self.detector_gain.to_dict()
+
+        detector_offset: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.detector_offset, Unset):
+            detector_offset = self.detector_offset.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -104,6 +116,10 @@ class DeviceLimits:
             field_dict["stage_clearance"] = stage_clearance
         if bit_depths is not UNSET:
             field_dict["bit_depths"] = bit_depths
+        if detector_gain is not UNSET:
+            field_dict["detector_gain"] = detector_gain
+        if detector_offset is not UNSET:
+            field_dict["detector_offset"] = detector_offset
 
         return field_dict
 
@@ -161,6 +177,20 @@ class DeviceLimits:
 
         bit_depths = cast(list[int], d.pop("bit_depths", UNSET))
 
+        _detector_gain = d.pop("detector_gain", UNSET)
+        detector_gain: Range | Unset
+        if isinstance(_detector_gain, Unset):
+            detector_gain = UNSET
+        else:
+            detector_gain = Range.from_dict(_detector_gain)
+
+        _detector_offset = d.pop("detector_offset", UNSET)
+        detector_offset: Range | Unset
+        if isinstance(_detector_offset, Unset):
+            detector_offset = UNSET
+        else:
+            detector_offset = Range.from_dict(_detector_offset)
+
         device_limits = cls(
             stage=stage,
             fov_um=fov_um,
@@ -174,6 +204,8 @@ class DeviceLimits:
             dwell_time_us=dwell_time_us,
             stage_clearance=stage_clearance,
             bit_depths=bit_depths,
+            detector_gain=detector_gain,
+            detector_offset=detector_offset,
         )
 
         device_limits.additional_properties = d

@@ -12,7 +12,9 @@ T = TypeVar("T", bound="Health")
 @_attrs_define
 class Health:
     status: str
-    """ `ok` (open set) """
+    """ `ok`, or `degraded` when the driver's last health check (every few seconds) found the instrument not
+    answering (open set)
+     """
     api_version: str
     """ the contract version, `1.0`; a client refuses a server of another major version """
     server_version: str

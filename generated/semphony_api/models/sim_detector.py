@@ -12,7 +12,10 @@ T = TypeVar("T", bound="SimDetector")
 
 @_attrs_define
 class SimDetector:
-    """detector settings to change; null or absent fields stay"""
+    """The simulated detector's response; null or absent fields stay. `gamma` is the simulator's own; `gain` and `offset`
+    are the detector's, as `set_detector` sets them on any driver (accepted here too).
+
+    """
 
     gain: float | None | Unset = UNSET
     """ multiplies the normalised signal """

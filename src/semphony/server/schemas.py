@@ -11,6 +11,7 @@ __all__ = [
     "AcquisitionConfig",
     "AcquisitionResult",
     "BeamRequest",
+    "DetectorRequest",
     "InstrumentState",
     "Operation",
     "OpticsSettings",
@@ -150,6 +151,16 @@ class OpticsSettings(_Request):
     beam_shift_y_um: float | None = None
     hv_kv: float | None = Field(default=None, gt=0)
     beam_current_na: float | None = Field(default=None, gt=0)
+
+
+class DetectorRequest(_Request):
+    """A detector change; an absent or null field stays."""
+
+    mode: str | None = Field(default=None, max_length=32)
+    channel: _Int | None = Field(default=None, ge=0, le=64)
+    bit_depth: Literal[8, 16] | None = None
+    gain: float | None = Field(default=None, ge=0.01, le=100)
+    offset: float | None = Field(default=None, ge=-1, le=1)
 
 
 class BeamRequest(_Request):

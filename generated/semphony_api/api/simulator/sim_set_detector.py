@@ -121,7 +121,9 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (SimDetector): detector settings to change; null or absent fields stay
+        body (SimDetector): The simulated detector's response; null or absent fields stay. `gamma`
+            is the simulator's own; `gain` and `offset` are the detector's, as `set_detector` sets
+            them on any driver (accepted here too).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,7 +158,9 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (SimDetector): detector settings to change; null or absent fields stay
+        body (SimDetector): The simulated detector's response; null or absent fields stay. `gamma`
+            is the simulator's own; `gain` and `offset` are the detector's, as `set_detector` sets
+            them on any driver (accepted here too).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,7 +190,9 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (SimDetector): detector settings to change; null or absent fields stay
+        body (SimDetector): The simulated detector's response; null or absent fields stay. `gamma`
+            is the simulator's own; `gain` and `offset` are the detector's, as `set_detector` sets
+            them on any driver (accepted here too).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,7 +225,9 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (SimDetector): detector settings to change; null or absent fields stay
+        body (SimDetector): The simulated detector's response; null or absent fields stay. `gamma`
+            is the simulator's own; `gain` and `offset` are the detector's, as `set_detector` sets
+            them on any driver (accepted here too).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

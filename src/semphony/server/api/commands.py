@@ -10,6 +10,7 @@ from semphony.server.deps import ActorDep, ServicesDep
 from semphony.server.schemas import (
     AcquisitionConfig,
     BeamRequest,
+    DetectorRequest,
     InstrumentState,
     Operation,
     OpticsSettings,
@@ -92,6 +93,23 @@ async def set_optics(
 ) -> InstrumentState:
     """Change optics settings."""
     return await blocking(request, services.commands.set_optics, actor, session_id, body)
+
+
+@router.post(
+    "/v1/sessions/{session_id}/detector", operation_id="set_detector", tags=["detectors"]
+)
+async def set_detector(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: DetectorRequest,
+) -> InstrumentState:
+    """Select the detector, its bit depth, gain and offset."""
+    params = body.model_dump(mode="json", exclude_unset=True)
+    return await blocking(
+        request, services.commands.set_detector, actor, session_id, "detector.set", params
+    )
 
 
 @router.post(

@@ -14,6 +14,7 @@ import numpy as np
 from semphony.server.drivers.errors import InterlockError, RangeError
 from semphony.server.drivers.types import (
     STAGE_AXES,
+    DetectorSettings,
     DeviceInfo,
     InstrumentStateSnapshot,
     Limits,
@@ -32,6 +33,7 @@ __all__ = [
     "finite",
     "plan_scan",
     "resolve_detector",
+    "resolve_detector_settings",
     "resolve_move",
     "within",
 ]
@@ -136,8 +138,11 @@ def resolve_detector(
     detector_mode: str | None,
     channel: int | None,
     reason: str,
+    channel_field: str = "detector_channel",
 ) -> tuple[str, int]:
-    """The detector named by mode and/or channel; the current one when neither is given."""
+    """The detector named by mode and/or channel; the current one when neither is given.
+
+    `channel_field` is what the request calls the channel (refusals name it)."""
     detectors = info.detectors
     if mode is not None and detector_mode is not None and mode.upper() != detector_mode.upper():
         raise RangeError(
@@ -162,14 +167,14 @@ def resolve_detector(
         if by_channel is None:
             raise RangeError(
                 reason,
-                "detector_channel",
-                f"detector_channel={channel!r} is not one of {[d.channel for d in detectors]}",
+                channel_field,
+                f"{channel_field}={channel!r} is not one of {[d.channel for d in detectors]}",
             )
     if by_mode is not None and by_channel is not None and by_mode != by_channel:
         raise RangeError(
             reason,
-            "detector_channel",
-            f"detector_channel={channel} is the {by_channel.mode} detector, not {wanted}",
+            channel_field,
+            f"{channel_field}={channel} is the {by_channel.mode} detector, not {wanted}",
         )
     chosen = by_mode or by_channel
     if chosen is None:
@@ -268,3 +273,22 @@ def _speed_index(
         # Nearest step; a tie goes to the shorter dwell (the first in table order).
         return min(range(len(speeds)), key=lambda i: (abs(speeds[i] - dwell), speeds[i]))
     return info.default_scan_speed_index
+
+
+def resolve_detector_settings(
+    info: DeviceInfo, settings: DetectorSettings, state: InstrumentStateSnapshot
+) -> DetectorSettings:
+    """A detector change with mode and channel resolved, or a refusal naming the field."""
+    mode, channel = resolve_detector(
+        info, state, settings.mode, None, settings.channel, "range.detector", "channel"
+    )
+    if settings.bit_depth is not None:
+        check_bit_depth(settings.bit_depth, info.limits, "range.detector")
+    for name, bounds in (
+        ("gain", info.limits.detector_gain),
+        ("offset", info.limits.detector_offset),
+    ):
+        value = getattr(settings, name)
+        if value is not None:
+            within(name, finite(name, value, "range.detector"), bounds, "", "range.detector")
+    return DetectorSettings(mode, channel, settings.bit_depth, settings.gain, settings.offset)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import math
 import threading
 import time
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from semphony.server.drivers import _checks
+from semphony.server.drivers import _checks, _readback
 from semphony.server.drivers.errors import (
     DeviceMismatchError,
     DriverError,
@@ -52,7 +51,6 @@ from semphony.server.drivers.errors import (
     InterlockError,
 )
 from semphony.server.drivers.types import (
-    STAGE_AXES,
     DetectorSettings,
     DeviceInfo,
     DriverHealth,
@@ -71,15 +69,6 @@ from semphony.server.drivers.types import (
 
 __all__ = ["Driver", "Persistent"]
 
-_OPTICS_FIELDS = (
-    "fov_um",
-    "working_distance_mm",
-    "scan_rotation_deg",
-    "beam_shift_x_um",
-    "beam_shift_y_um",
-    "hv_kv",
-    "beam_current_na",
-)
 _MOTION = frozenset({"move", "acquire"})
 
 
@@ -227,17 +216,17 @@ class Driver(abc.ABC):
         _checks.check_optics(settings, self.device_info().limits)
         self._do_set_optics(settings)
         after = self._read_state()
-        self._verify_optics(settings, after)
+        _readback.verify_optics(settings, after, self.OPTICS_RELATIVE_TOLERANCE)
         return after
 
     def set_detector(self, settings: DetectorSettings) -> InstrumentStateSnapshot:
         """Select the detector (mode or channel), its bit depth, gain and offset."""
         state = self._read_state()
         self._check_idle()
-        resolved = self._resolve_detector(settings, state)
+        resolved = _checks.resolve_detector_settings(self.device_info(), settings, state)
         self._do_set_detector(resolved)
         after = self._read_state()
-        self._verify_detector(resolved, after)
+        _readback.verify_detector(resolved, after)
         return after
 
     def stop_motion(self) -> InstrumentStateSnapshot:
@@ -318,15 +307,7 @@ class Driver(abc.ABC):
         finally:
             self._give_back()
         after = self._read_state().stage
-        off = [
-            f"{axis}={getattr(after, axis):.6g} (asked {getattr(plan.target, axis):.6g})"
-            for axis in STAGE_AXES
-            if abs(getattr(after, axis) - getattr(plan.target, axis)) > self.STAGE_TOLERANCE
-        ]
-        if off:
-            raise DeviceMismatchError(
-                "the stage did not reach the target: it reads back " + ", ".join(off)
-            )
+        _readback.verify_stage(plan.target, after, self.STAGE_TOLERANCE)
         return after
 
     def prepare_acquire(self, request: ScanRequest) -> ScanPlan:
@@ -354,8 +335,8 @@ class Driver(abc.ABC):
             self._do_set_optics(optics)
             self._do_set_detector(detector)
             state = self._read_state()
-            self._verify_optics(optics, state)
-            self._verify_detector(detector, state)
+            _readback.verify_optics(optics, state, self.OPTICS_RELATIVE_TOLERANCE)
+            _readback.verify_detector(detector, state)
             data: ScanData = self._do_acquire(plan, progress or _no_progress, token)
         finally:
             self._give_back()
@@ -433,62 +414,6 @@ class Driver(abc.ABC):
         with self._claim_lock:
             self._claim = None
         self._cached = None
-
-    def _resolve_detector(
-        self, settings: DetectorSettings, state: InstrumentStateSnapshot
-    ) -> DetectorSettings:
-        info = self.device_info()
-        mode, channel = _checks.resolve_detector(
-            info, state, settings.mode, None, settings.channel, "range.detector"
-        )
-        if settings.bit_depth is not None:
-            _checks.check_bit_depth(settings.bit_depth, info.limits, "range.detector")
-        for name, bounds in (
-            ("gain", info.limits.detector_gain),
-            ("offset", info.limits.detector_offset),
-        ):
-            value = getattr(settings, name)
-            if value is not None:
-                number = _checks.finite(name, value, "range.detector")
-                _checks.within(name, number, bounds, "", "range.detector")
-        return DetectorSettings(mode, channel, settings.bit_depth, settings.gain, settings.offset)
-
-    def _verify_optics(self, asked: OpticsSettings, after: InstrumentStateSnapshot) -> None:
-        off = []
-        for name in _OPTICS_FIELDS:
-            want = getattr(asked, name)
-            if want is None:
-                continue
-            got = float(getattr(after, name))
-            if not math.isclose(got, want, rel_tol=self.OPTICS_RELATIVE_TOLERANCE, abs_tol=1e-9):
-                off.append(f"{name} reads back {got:.6g} after setting {want:.6g}")
-        if off:
-            raise DeviceMismatchError(
-                "the instrument did not apply the optics as asked: "
-                + "; ".join(off)
-                + " (the column limited it)"
-            )
-
-    def _verify_detector(self, asked: DetectorSettings, after: InstrumentStateSnapshot) -> None:
-        got = after.detector
-        off = [
-            f"{name} is {getattr(got, name)!r}, not {want!r}"
-            for name, want in (
-                ("mode", asked.mode),
-                ("channel", asked.channel),
-                ("bit_depth", asked.bit_depth),
-                ("gain", asked.gain),
-                ("offset", asked.offset),
-            )
-            if want is not None
-            and (
-                not math.isclose(float(getattr(got, name)), float(want), abs_tol=1e-9)
-                if name in ("gain", "offset")
-                else str(getattr(got, name)).upper() != str(want).upper()
-            )
-        ]
-        if off:
-            raise DeviceMismatchError("the detector did not change as asked: " + "; ".join(off))
 
     # --------------------------------------------------------------- what a driver overrides
 
