@@ -44,9 +44,9 @@ _SEED = 20240611
 
 # Operations whose range checks depend on the device and are published by /v1/device, not in the
 # contract (stage travel and clearance, optics limits, the frame sizes and dwell table of
-# acquisitions, the detectors): a schema-valid value may still be refused with 422 `range.*`, and that is the
-# documented answer, not a failure. Everything else must accept schema-valid data (or answer
-# 401/403/404/409/429, which depend on state, never on the values).
+# acquisitions, the detectors): a schema-valid value may still be refused with 422 `range.*`, and
+# that is the documented answer, not a failure. Everything else must accept schema-valid data (or
+# answer 401/403/404/409/429, which depend on state, never on the values).
 _DEVICE_RANGED = ["move_stage", "set_optics", "set_detector", "start_acquisition"]
 
 _CHECKS = [
