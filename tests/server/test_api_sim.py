@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
-from tests.server.conftest import Api, Controlled
+from semphony.server.store import Store
+from tests.server.conftest import Api, Controlled, make_settings, serve_in_thread
+from tests.server.fake_hardware import FakeHardware
 
 
 def test_reload_moves_the_specimen_by_the_commanded_amount(client: httpx.Client) -> None:
@@ -54,3 +58,43 @@ def test_detector_response_changes_the_state(api: Api, controlled: Controlled) -
     assert detector["gain"] == 2.0
     assert detector["gamma"] == 0.8
     assert api.state()["detector"]["gain"] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/sim/reload"),
+        ("GET", "/v1/sim/truth"),
+        ("POST", "/v1/sim/faults"),
+        ("DELETE", "/v1/sim/faults"),
+        ("POST", "/v1/sim/detector"),
+    ],
+)
+def test_simulator_routes_on_another_driver_are_404_simulator_unavailable(
+    tmp_path: Path, method: str, path: str
+) -> None:
+    served = serve_in_thread(make_settings(tmp_path / "data"), FakeHardware())
+    try:
+        with served.client() as client:
+            response = client.request(method, path, json={} if method == "POST" else None)
+            assert response.status_code == 404
+            assert response.json()["reason"] == "simulator.unavailable"
+            assert "simulator" not in client.get("/v1/device").json()["capabilities"]
+    finally:
+        served.stop()
+
+
+def test_another_driver_keeps_no_snapshot_but_works_end_to_end(tmp_path: Path) -> None:
+    served = serve_in_thread(make_settings(tmp_path / "data"), FakeHardware())
+    try:
+        with served.client() as client:
+            api = Api(client)
+            ctl = api.start_session()
+            api.pump(ctl)
+            api.beam(ctl, True)
+            op = api.run_operation(ctl.path("acquisitions"), {"resolution": [32, 32]})
+            assert op["status"] == "succeeded"
+    finally:
+        served.stop()
+    with Store(tmp_path / "data") as store:
+        assert store.snapshots.load() is None

@@ -115,7 +115,10 @@ class OperationRunner:
         self._store = store
         self._watch = watch
         self._on_cancel = on_cancel
+        # `on_finish` runs inside the transaction that ends the operation (its audit entry), so
+        # it must take no lock of its own; `after_finish` runs after it (saving a snapshot).
         self.on_finish = on_finish
+        self.after_finish: Callable[[Operation], None] | None = None
         self._interval_s = progress_interval_s
         self._lock = threading.Lock()  # guards _active and _closed; never held while waiting
         self._submit = threading.Lock()  # one check-and-start at a time
@@ -231,14 +234,19 @@ class OperationRunner:
     ) -> None:
         finished: Operation | None = None
         try:
-            finished = self._store.operations.finish(
-                active.operation_id,
-                status=status,
-                result=dict(outcome.result) if outcome is not None else None,
-                problem=problem,
-                artifacts=outcome.artifacts if outcome is not None else (),
-                progress_done=latest[0] if latest is not None else None,
-            )
+            # The end and its audit entry land together: whoever sees the operation terminal
+            # finds its end in the audit log too.
+            with self._store.transaction():
+                finished = self._store.operations.finish(
+                    active.operation_id,
+                    status=status,
+                    result=dict(outcome.result) if outcome is not None else None,
+                    problem=problem,
+                    artifacts=outcome.artifacts if outcome is not None else (),
+                    progress_done=latest[0] if latest is not None else None,
+                )
+                if self.on_finish is not None:
+                    self.on_finish(finished)
         except Exception as exc:
             _log.error("cannot record the end of %s", active.operation_id, exc_info=exc)
         finally:
@@ -248,9 +256,9 @@ class OperationRunner:
             active.done.set()
         if finished is not None:
             self._watch.finished(finished)
-            if self.on_finish is not None:
+            if self.after_finish is not None:
                 try:
-                    self.on_finish(finished)
+                    self.after_finish(finished)
                 except Exception as exc:
                     _log.error("after %s finished", active.operation_id, exc_info=exc)
 

@@ -95,9 +95,7 @@ async def set_optics(
     return await blocking(request, services.commands.set_optics, actor, session_id, body)
 
 
-@router.post(
-    "/v1/sessions/{session_id}/detector", operation_id="set_detector", tags=["detectors"]
-)
+@router.post("/v1/sessions/{session_id}/detector", operation_id="set_detector", tags=["detectors"])
 async def set_detector(
     request: Request,
     services: ServicesDep,

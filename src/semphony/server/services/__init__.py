@@ -102,7 +102,8 @@ class Services:
             simulator=simulator,
         )
         leases.on_expire = sessions.on_expire
-        runner.on_finish = services._on_operation_finished
+        runner.on_finish = services._audit_end
+        runner.after_finish = lambda op: ctx.persist()
         return services
 
     def start(self) -> None:
@@ -138,7 +139,7 @@ class Services:
         """End an overdue lease (the watchdog calls this); expiry makes the device safe."""
         self.ctx.leases.expire_if_due()
 
-    def _on_operation_finished(self, op: Operation) -> None:
+    def _audit_end(self, op: Operation) -> None:
         problem = op.problem or {}
         self.ctx.auditor.record(
             None,
@@ -150,4 +151,3 @@ class Services:
             facts={"session_id": op.session_id, "run_id": op.run_id, "operation_id": op.id},
             clock_s=self.ctx.auditor.clock_s(),
         )
-        self.ctx.persist()
