@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy.typing as npt
 from semphony_api.api.acquisitions import start_acquisition
-from semphony_api.models.operation import Operation
 
 from semphony._capabilities._async_instrument import AsyncCapability
-from semphony._capabilities._async_operations import async_wait_operation
+from semphony._capabilities._async_operations import async_start_operation, async_wait_operation
 from semphony._capabilities._base import (
     ProgressArg,
     acquisition_body,
@@ -52,9 +51,9 @@ class AsyncImaging(AsyncCapability):
         """
         config = config if config is not None else AcquisitionConfig()
         await self._guard(AcquireCommand(config))
-        operation = await self._transport.call(
+        operation = await async_start_operation(
+            self._transport,
             start_acquisition.asyncio_detailed,
-            Operation,
             session_id=self._session.id,
             body=acquisition_body(config),
         )

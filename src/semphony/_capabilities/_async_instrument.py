@@ -10,9 +10,8 @@ from semphony_api.api.optics import set_optics
 from semphony_api.api.stage import move_stage
 from semphony_api.models.beam import Beam as BeamBody
 from semphony_api.models.instrument_state import InstrumentState as StateDoc
-from semphony_api.models.operation import Operation
 
-from semphony._capabilities._async_operations import async_wait_operation
+from semphony._capabilities._async_operations import async_start_operation, async_wait_operation
 from semphony._capabilities._base import (
     chamber_action,
     move_body,
@@ -96,7 +95,7 @@ class AsyncChamberControl(AsyncCapability):
     async def _run(self, action: str, timeout_s: float | None) -> str:
         await self._guard(ChamberCommand(action=chamber_action(action)))
         fn = pump_chamber.asyncio_detailed if action == "pump" else vent_chamber.asyncio_detailed
-        operation = await self._transport.call(fn, Operation, session_id=self._session.id)
+        operation = await async_start_operation(self._transport, fn, session_id=self._session.id)
         done = await async_wait_operation(self._transport, operation, timeout_s=timeout_s)
         return vacuum_of(done, action)
 
@@ -139,8 +138,8 @@ class AsyncStageControl(AsyncCapability):
     async def _move(self, command: StageMoveCommand, timeout_s: float | None) -> StagePose:
         await self._guard(command)
         body = move_body(command)
-        operation = await self._transport.call(
-            move_stage.asyncio_detailed, Operation, session_id=self._session.id, body=body
+        operation = await async_start_operation(
+            self._transport, move_stage.asyncio_detailed, session_id=self._session.id, body=body
         )
         done = await async_wait_operation(self._transport, operation, timeout_s=timeout_s)
         return moved_pose_of(done)

@@ -4,6 +4,8 @@ the waiting task is cancelled."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from semphony_api.api.operations import cancel_operation, get_operation
 from semphony_api.models.operation import Operation
@@ -13,7 +15,7 @@ from semphony._capabilities._base import CANCEL_CONFIRM_WAIT_S, TERMINAL, Operat
 from semphony._exceptions import SemphonyApiError
 from semphony._transport import AsyncTransport
 
-__all__ = ["async_cancel_quietly", "async_wait_operation"]
+__all__ = ["async_cancel_quietly", "async_start_operation", "async_wait_operation"]
 
 
 async def async_cancel_quietly(transport: AsyncTransport, operation_id: str) -> Operation | None:
@@ -39,6 +41,28 @@ async def async_cancel_quietly(transport: AsyncTransport, operation_id: str) -> 
     if operation.status not in TERMINAL:
         logger.warning("operation %s is still %s after the cancel", operation_id, operation.status)
     return operation
+
+
+async def async_start_operation(
+    transport: AsyncTransport, fn: Callable[..., Awaitable[Any]], **kwargs: Any
+) -> Operation:
+    """Send a command that starts an operation; a cancel that lands while it is on the wire
+    still learns which operation it started and cancels that one before propagating.
+
+    Without this, a task cancelled between the POST and its 202 would leave the scan or move it
+    had just started running on the server, with nobody to stop it.
+    """
+    sent = asyncio.ensure_future(transport.call(fn, Operation, **kwargs))
+    try:
+        return await asyncio.shield(sent)
+    except asyncio.CancelledError:
+        try:
+            operation = await sent
+        except Exception:
+            raise asyncio.CancelledError from None  # it started nothing: just propagate
+        logger.warning("interrupted: cancelling operation %s on the server", operation.id)
+        await async_cancel_quietly(transport, operation.id)
+        raise
 
 
 async def async_wait_operation(
