@@ -158,7 +158,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
             await anyio.to_thread.run_sync(services.start)
         except BaseException:
             await anyio.to_thread.run_sync(device.close)
-            store.close()
+            await anyio.to_thread.run_sync(store.close)
             raise
         stop = threading.Event()
         watchdog = threading.Thread(
@@ -174,7 +174,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
             await anyio.to_thread.run_sync(lambda: watchdog.join(timeout=5))
             await anyio.to_thread.run_sync(services.close)
             await anyio.to_thread.run_sync(device.close)
-            store.close()
+            await anyio.to_thread.run_sync(store.close)
 
     app = FastAPI(
         title="semphony control server",
