@@ -16,7 +16,7 @@ import httpx
 from semphony.client import Semphony
 
 HEALTH_PATH = "/v1/health"
-HEALTH = {"status": "ok", "api_version": "1.0", "server_version": "0.1.0", "driver": "sim"}
+HEALTH = {"status": "ok", "api_version": "2.0", "server_version": "0.1.0", "driver": "sim"}
 TOKEN = "s3cret-token-never-logged"
 
 

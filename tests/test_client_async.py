@@ -113,7 +113,7 @@ def test_the_async_local_client_drives_runs_and_the_simulator_and_stops_its_serv
         client = AsyncSemphony.local(seed=2)
         async with client:
             health = await client.health()
-            assert (health.driver, health.api_version.split(".")[0]) == ("sim", "1")
+            assert (health.driver, health.api_version.split(".")[0]) == ("sim", "2")
             run = await client.runs.create(name="async local")
             assert [r.id for r in await client.runs.list()] == [run.id]
             assert (await client.runs.retrieve(run.id)).name == "async local"

@@ -226,14 +226,14 @@ def test_a_server_slower_than_the_timeout_raises_a_timeout_error(
 def test_a_server_of_another_major_api_version_is_refused_on_first_contact(
     server: ScriptedServer,
 ) -> None:
-    server.health = {**HEALTH, "api_version": "2.0"}
+    server.health = {**HEALTH, "api_version": "3.0"}
     server.script("GET", "/v1/health", Canned.json(200, server.health))
     with (
         Semphony(base_url=server.base_url, token=TOKEN, max_retries=0) as client,
         pytest.raises(IncompatibleServerError) as caught,
     ):
         client.runs.list()
-    assert "2.0" in str(caught.value)
+    assert "3.0" in str(caught.value)
     assert server.requests_to("GET", "/v1/runs") == []
 
 

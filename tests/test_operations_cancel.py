@@ -39,10 +39,8 @@ def test_a_cancel_answered_while_running_is_followed_until_the_operation_ends() 
     operation = cancel_quietly(transport, "op_1")  # type: ignore[arg-type]
     assert operation is not None
     assert operation.status == "cancelled"
-    assert [fn for fn, _ in transport.calls] == [
-        cancel_operation.sync_detailed,
-        get_operation.sync_detailed,
-    ]
+    expected: list[Any] = [cancel_operation.sync_detailed, get_operation.sync_detailed]
+    assert [fn for fn, _ in transport.calls] == expected
     assert transport.calls[1][1] == {"operation_id": "op_1", "wait_s": CANCEL_CONFIRM_WAIT_S}
 
 
@@ -51,7 +49,5 @@ def test_the_async_cancel_also_waits_for_the_end() -> None:
     operation = asyncio.run(async_cancel_quietly(transport, "op_2"))  # type: ignore[arg-type]
     assert operation is not None
     assert operation.status == "cancelled"
-    assert [fn for fn, _ in transport.calls] == [
-        cancel_operation.asyncio_detailed,
-        get_operation.asyncio_detailed,
-    ]
+    expected: list[Any] = [cancel_operation.asyncio_detailed, get_operation.asyncio_detailed]
+    assert [fn for fn, _ in transport.calls] == expected

@@ -40,7 +40,13 @@ from semphony._exceptions import SemphonyApiError
 from semphony._state import InstrumentState
 from semphony._transport import AsyncTransport
 from semphony.guardrails import ImagingGuardrails
-from semphony.session import _RunBase, _SessionBase, _SessionBuilderBase, _start_body
+from semphony.session import (
+    _RunBase,
+    _SessionBase,
+    _SessionBuilderBase,
+    _start_body,
+    lease_secret_of,
+)
 
 __all__ = ["AsyncRun", "AsyncSession", "AsyncSessionBuilder"]
 
@@ -90,6 +96,7 @@ class AsyncSessionBuilder(_SessionBuilderBase[AsyncRun]):
         doc = await transport.call(
             start_session.asyncio_detailed, SessionDoc, run_id=self.run.id, body=body
         )
+        transport.set_lease_secret(lease_secret_of(doc))
         return AsyncSession(self.run, doc, self.guardrails, transport)
 
 
@@ -152,7 +159,10 @@ class AsyncSession(_SessionBase):
         # asyncio.wait, unlike awaiting the task, does not re-raise the heartbeat's cancellation
         # here, so a cancellation of *this* task is never mistaken for it and swallowed.
         await asyncio.wait({self._heartbeat})
-        await self._transport.call(end_session.asyncio_detailed, SessionDoc, session_id=self.id)
+        try:
+            await self._transport.call(end_session.asyncio_detailed, SessionDoc, session_id=self.id)
+        finally:
+            self._transport.set_lease_secret(None)
 
     async def close(self) -> None:
         """Alias of `aclose()`."""

@@ -38,7 +38,7 @@ __all__ = [
     "should_retry_status",
 ]
 
-API_MAJOR_VERSION = 1
+API_MAJOR_VERSION = 2
 """The major API version this client speaks (all paths live under `/v1`)."""
 
 DEFAULT_TIMEOUT_S = 30.0

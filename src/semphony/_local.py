@@ -181,11 +181,12 @@ def _read_token(path: Path, process: subprocess.Popen[bytes], timeout_s: float) 
 
 
 def _operator_token(text: str) -> str:
-    """The operator's token from a `role token` file (a bare token line is accepted too)."""
+    """The first operator's token from a token file (`role name token` lines; the older
+    `role token` lines and a bare token line are accepted too)."""
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[0] == "operator":
-            return parts[1]
+        if len(parts) in (2, 3) and parts[0] == "operator":
+            return parts[-1]
         if len(parts) == 1 and not line.lstrip().startswith("#"):
             return parts[0]
     return ""

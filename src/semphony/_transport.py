@@ -55,7 +55,9 @@ from semphony._exceptions import (
     error_from_response,
 )
 
-__all__ = ["AsyncTransport", "Downloaded", "SyncTransport"]
+__all__ = ["LEASE_SECRET_HEADER", "AsyncTransport", "Downloaded", "SyncTransport"]
+
+LEASE_SECRET_HEADER = "Lease-Secret"
 
 T = TypeVar("T")
 
@@ -467,6 +469,21 @@ class _TransportBase:
         self._shared.version_checked = True
         return health
 
+    def set_lease_secret(self, secret: str | None) -> None:
+        """Send `secret` as the `Lease-Secret` header from now on (None: stop sending it).
+
+        A client holds at most one lease (there is one per instrument), so the header goes with
+        every request of this connection pool; it is never logged.
+        """
+        headers = self._http_headers()
+        if secret is None:
+            headers.pop(LEASE_SECRET_HEADER, None)
+        else:
+            headers[LEASE_SECRET_HEADER] = secret
+
+    def _http_headers(self) -> httpx.Headers:
+        raise NotImplementedError
+
     def _check_open(self) -> None:
         if self._shared.closed:
             raise RuntimeError("this semphony client is closed")
@@ -505,6 +522,9 @@ class SyncTransport(_TransportBase):
         """Close the connection pool (every `with_options` variant shares it)."""
         if self._closing():
             self._api.get_httpx_client().close()
+
+    def _http_headers(self) -> httpx.Headers:
+        return self._api.get_httpx_client().headers
 
     def call(
         self,
@@ -585,6 +605,9 @@ class AsyncTransport(_TransportBase):
         """Close the connection pool (every `with_options` variant shares it)."""
         if self._closing():
             await self._api.get_async_httpx_client().aclose()
+
+    def _http_headers(self) -> httpx.Headers:
+        return self._api.get_async_httpx_client().headers
 
     async def call(
         self,

@@ -90,6 +90,12 @@ class _RunBase(Generic[TransportT]):
 RunT = TypeVar("RunT", bound=_RunBase[Any])
 
 
+def lease_secret_of(doc: SessionDoc) -> str | None:
+    """The lease secret a session's start answered (None from a server that sends none)."""
+    secret = doc.lease_secret
+    return secret if isinstance(secret, str) else None
+
+
 def _start_body(holder: str | None, lease_s: float | None) -> SessionStart:
     return SessionStart(
         holder=UNSET if holder is None else holder,
@@ -177,6 +183,7 @@ class SessionBuilder(_SessionBuilderBase[Run]):
         transport = self.run._transport
         body = _start_body(holder, lease_s)
         doc = transport.call(start_session.sync_detailed, SessionDoc, run_id=self.run.id, body=body)
+        transport.set_lease_secret(lease_secret_of(doc))
         return Session(self.run, doc, self.guardrails, transport)
 
 
@@ -216,7 +223,10 @@ class Session(_SessionBase):
         self._closed = True
         self._stop.set()
         self._heartbeat.join()
-        self._transport.call(end_session.sync_detailed, SessionDoc, session_id=self.id)
+        try:
+            self._transport.call(end_session.sync_detailed, SessionDoc, session_id=self.id)
+        finally:
+            self._transport.set_lease_secret(None)
 
     def __enter__(self) -> Session:
         return self

@@ -149,10 +149,12 @@ class Api:
         raise AssertionError(f"operation {op['id']} did not finish: {op}")
 
     def start_session(self, **body: Any) -> Controlled:
+        """Start a session; the client sends its lease secret from now on."""
         run = self.client.post("/v1/runs", json={"name": "test run"})
         assert run.status_code == 201, run.text
         session = self.client.post(f"/v1/runs/{run.json()['id']}/sessions", json=body or None)
         assert session.status_code == 201, session.text
+        self.client.headers["Lease-Secret"] = session.json()["lease_secret"]
         return Controlled(run.json()["id"], session.json()["id"])
 
     def run_operation(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

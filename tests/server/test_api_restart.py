@@ -133,8 +133,8 @@ def test_sigterm_stops_cleanly_and_a_generated_token_is_written(spawn: Any, tmp_
     child = spawn(data_dir)
     token_file = data_dir / "token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-    role, token = token_file.read_text().split()
-    assert role == "operator"
+    role, name, token = token_file.read_text().split()
+    assert (role, name) == ("operator", "operator")
     with child.client(token) as client:
         assert client.get("/v1/state").status_code == 200
     with child.client("wrong") as client:

@@ -78,6 +78,7 @@ def test_an_expired_lease_safe_stops_a_running_scan(serve: Callable[..., Served]
         assert short.status_code == 200
         run = api.client.post("/v1/runs", json={"name": "lease"}).json()
         session = api.client.post(f"/v1/runs/{run['id']}/sessions", json={"lease_s": 1}).json()
+        client.headers["Lease-Secret"] = session["lease_secret"]
         ctl = Controlled(run["id"], session["id"])
         assert (
             client.post("/v1/sim/faults", json={"fault": "slow", "factor": 1000}).status_code == 200
@@ -94,6 +95,8 @@ def test_an_expired_lease_safe_stops_a_running_scan(serve: Callable[..., Served]
         assert state["active_operation_id"] is None
         actions = [e["action"] for e in api.audit(ctl.run_id)]
         assert "lease.expired" in actions
-        refused = client.post(ctl.path("beam"), json={"on": False})
+        refused = client.post(ctl.path("beam"), json={"on": True})
         assert refused.status_code == 409
         assert refused.json()["reason"] == "lease.expired"
+        # The stop button is never locked out: beam off still goes through, as an override.
+        assert client.post(ctl.path("beam"), json={"on": False}).status_code == 200

@@ -28,7 +28,7 @@ def test_health_answers_without_a_token(anonymous: httpx.Client) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["api_version"] == "1.0"
+    assert body["api_version"] == "2.0"
     assert body["driver"] == "sim"
 
 

@@ -25,10 +25,10 @@ def _services(served: Served) -> Services:
     return services
 
 
-async def _scenario(served: Served, op_id: str, session_path: str) -> dict[str, Any]:
+async def _scenario(served: Served, op_id: str, session_path: str, secret: str) -> dict[str, Any]:
     services = _services(served)
     limits = httpx.Limits(max_connections=_POLLS + 16, max_keepalive_connections=_POLLS + 16)
-    headers = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    headers = {"Authorization": f"Bearer {OPERATOR_TOKEN}", "Lease-Secret": secret}
     async with httpx.AsyncClient(
         base_url=served.base_url, headers=headers, limits=limits, timeout=60.0
     ) as client:
@@ -71,7 +71,8 @@ def test_two_hundred_pending_long_polls_do_not_delay_a_cancel(
         assert accepted.status_code == 202, accepted.text
         op_id = accepted.json()["id"]
         notified_before = _services(served).ctx.watch.notified
-        result = asyncio.run(_scenario(served, op_id, f"/v1/sessions/{ctl.session_id}"))
+        secret = client.headers["Lease-Secret"]
+        result = asyncio.run(_scenario(served, op_id, f"/v1/sessions/{ctl.session_id}", secret))
     # Every long-poll was still pending when the control calls were answered...
     assert result["health"].status_code == 200
     assert result["state"].json()["active_operation_id"] == op_id

@@ -155,6 +155,26 @@ def _valid_id(name: str, value: object) -> bool:
     return 1 <= len(value) <= 128
 
 
+# Lease secrets by session id, learned from every session start seen (ours and the fuzzer's):
+# with it a case reaches the command's behaviour instead of a 403 `lease.not_holder`.
+_SECRETS: dict[str, str] = {}
+
+
+def _secret_headers(session_id: str | None) -> dict[str, str]:
+    secret = _SECRETS.get(session_id or "")
+    return {"Lease-Secret": secret} if secret else {}
+
+
+def _give_secret(case: Case) -> None:
+    """Send the known lease secret of the case's session (the newest session's for a cancel)."""
+    params = case.path_parameters or {}
+    session_id = params.get("session_id")
+    if session_id is None and "operation_id" in params and _SECRETS:
+        session_id = next(reversed(_SECRETS))
+    headers = _secret_headers(session_id if isinstance(session_id, str) else None)
+    case.headers.update(headers)
+
+
 @dataclass
 class _KnownIds:
     """The ids the server handed out, newest last, by the path parameter that takes them."""
@@ -185,6 +205,8 @@ class _KnownIds:
             self.add("run_id", body["id"])
         elif operation_id == "start_session":
             self.add("session_id", body["id"])
+            if isinstance(body.get("lease_secret"), str):
+                _SECRETS[body["id"]] = body["lease_secret"]
         elif operation_id == "save_roi":
             self.add("name", body["name"])
         for item in body.get("items", [body]) if isinstance(body, dict) else []:
@@ -220,6 +242,7 @@ class ContractServer:
         if "session_id" in (case.path_parameters or {}):
             self.ensure_lease()
         self.known.aim(case)
+        _give_secret(case)
 
     def ensure_lease(self) -> None:
         """A session of ours holds the control lease (start one if it was ended or expired)."""
@@ -235,12 +258,15 @@ class ContractServer:
         session = self.client.post(f"/v1/runs/{runs[-1]}/sessions", json={"lease_s": 600})
         assert session.status_code == 201, session.text
         self.known.add("session_id", session.json()["id"])
+        _SECRETS[session.json()["id"]] = session.json()["lease_secret"]
 
     def release_lease(self) -> None:
         """End whichever session holds the lease."""
         lease = self.client.get("/v1/state").json()["lease"]
         if lease is not None:
-            ended = self.client.delete(f"/v1/sessions/{lease['session_id']}")
+            ended = self.client.delete(
+                f"/v1/sessions/{lease['session_id']}", headers=_secret_headers(lease["session_id"])
+            )
             assert ended.status_code == 200, ended.text
 
 
@@ -321,7 +347,10 @@ def _reset_instrument(client: httpx.Client) -> str:
     """
     lease = client.get("/v1/state").json()["lease"]
     if lease is not None:
-        client.delete(f"/v1/sessions/{lease['session_id']}")
+        ended = client.delete(
+            f"/v1/sessions/{lease['session_id']}", headers=_secret_headers(lease["session_id"])
+        )
+        assert ended.status_code == 200, ended.text
     active = client.get("/v1/state").json()["active_operation_id"]
     if active is not None:  # cancelled with its session; let it wind down
         client.get(f"/v1/operations/{active}", params={"wait_s": 30})
@@ -330,13 +359,16 @@ def _reset_instrument(client: httpx.Client) -> str:
     session = client.post(f"/v1/runs/{run['id']}/sessions", json={"lease_s": 60})
     assert session.status_code == 201, session.text
     session_id = session.json()["id"]
-    pump = client.post(f"/v1/sessions/{session_id}/chamber/pump")
+    _SECRETS[session_id] = session.json()["lease_secret"]
+    headers = _secret_headers(session_id)
+    pump = client.post(f"/v1/sessions/{session_id}/chamber/pump", headers=headers)
     assert pump.status_code == 202, pump.text
     done = client.get(f"/v1/operations/{pump.json()['id']}", params={"wait_s": 30}).json()
     assert done["status"] == "succeeded", done
     # With the beam on, a scenario's scans can succeed and its links reach the artifacts.
-    assert client.post(f"/v1/sessions/{session_id}/beam", json={"on": True}).status_code == 200
-    assert client.delete(f"/v1/sessions/{session_id}").status_code == 200
+    beam = client.post(f"/v1/sessions/{session_id}/beam", json={"on": True}, headers=headers)
+    assert beam.status_code == 200, beam.text
+    assert client.delete(f"/v1/sessions/{session_id}", headers=headers).status_code == 200
     run_id: str = run["id"]
     return run_id
 
@@ -363,6 +395,7 @@ class _LinkedCalls:
     def before_call(self, case: Case) -> None:
         fresh_idempotency_key(case)
         drop_framing_headers(case)
+        _give_secret(case)
 
     def after_call(self, response: Response, case: Case) -> None:
         super().after_call(response, case)  # type: ignore[misc]

@@ -19,16 +19,25 @@ from semphony.server.errors import (
     LeaseExpiredError,
     LeaseHeldError,
     LeaseRequiredError,
+    LeaseSecretError,
     RecordNotFoundError,
 )
 from semphony.server.leases import LeaseManager
 from semphony.server.security import Authenticator, Principal, fingerprint, require_operator
 from semphony.server.settings import ServerSettings
 from semphony.server.store import Session, Store
+from semphony.server.users import User
 
 OPERATOR = "operator-Secret-0123456789"
 VIEWER = "viewer-Secret-9876543210"
 T0 = 1_760_000_000.0
+
+
+def _auth(operator: str, viewer: str | None = None) -> Authenticator:
+    users = [User("operator", "operator", SecretStr(operator))]
+    if viewer is not None:
+        users.append(User("viewer", "viewer", SecretStr(viewer)))
+    return Authenticator(users)
 
 
 class FakeClock:
@@ -46,7 +55,7 @@ class FakeClock:
 
 @pytest.fixture
 def auth() -> Authenticator:
-    return Authenticator(operator_token=SecretStr(OPERATOR), viewer_token=SecretStr(VIEWER))
+    return _auth(OPERATOR, VIEWER)
 
 
 # --------------------------------------------------------------------------------- authentication
@@ -106,7 +115,7 @@ def test_a_viewer_may_read_but_not_control(auth: Authenticator) -> None:
 
 
 def test_without_a_viewer_token_only_the_operator_authenticates() -> None:
-    auth = Authenticator(operator_token=SecretStr(OPERATOR))
+    auth = _auth(OPERATOR)
     assert auth.authenticate(f"Bearer {OPERATOR}").role == "operator"
     with pytest.raises(AuthInvalidError):
         auth.authenticate(f"Bearer {VIEWER}")
@@ -114,7 +123,7 @@ def test_without_a_viewer_token_only_the_operator_authenticates() -> None:
 
 def test_an_authenticator_without_tokens_is_refused() -> None:
     with pytest.raises(ValueError, match="token"):
-        Authenticator(operator_token=None)
+        Authenticator([])
 
 
 def test_an_authenticator_is_built_from_settings(tmp_path: Path) -> None:
@@ -179,12 +188,12 @@ def _at(seconds: float) -> datetime:
 
 def test_acquiring_a_free_lease_starts_a_session(store: Store, leases: LeaseManager) -> None:
     run = store.runs.create("r")
-    session = leases.acquire(run.id, "ada")
+    session, session_secret = leases.acquire(run.id, "ada")
     assert session.holder == "ada"
     assert session.role == "operator"
     assert session.lease_expires_at == _at(T0 + 30)
     assert leases.current() == session
-    assert leases.require(session.id) == session
+    assert leases.require(session.id, session_secret) == session
     assert leases.remaining_s(session) == 30
 
 
@@ -192,7 +201,7 @@ def test_a_held_lease_refuses_a_second_session_naming_the_holder(
     store: Store, leases: LeaseManager, clock: FakeClock
 ) -> None:
     run = store.runs.create("r")
-    first = leases.acquire(run.id, "ada")
+    first, _first_secret = leases.acquire(run.id, "ada")
     clock.advance(29)
     with pytest.raises(LeaseHeldError, match="'ada'") as info:
         leases.acquire(run.id, "grace")
@@ -207,10 +216,10 @@ def test_a_heartbeat_extends_the_lease(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
     run = store.runs.create("r")
-    session = leases.acquire(run.id, "ada")
+    session, session_secret = leases.acquire(run.id, "ada")
     for _ in range(4):
         clock.advance(25)
-        renewed = leases.heartbeat(session.id)
+        renewed = leases.heartbeat(session.id, session_secret)
         assert renewed.lease_expires_at == _at(clock.t + 30)
     assert leases.expire_if_due() is None
     assert expired == []
@@ -221,7 +230,7 @@ def test_an_unrenewed_lease_expires_once_and_frees_the_instrument(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
     run = store.runs.create("r")
-    session = leases.acquire(run.id, "ada")
+    session, session_secret = leases.acquire(run.id, "ada")
     clock.advance(29.999)
     assert leases.expire_if_due() is None
     clock.advance(0.001)
@@ -234,9 +243,9 @@ def test_an_unrenewed_lease_expires_once_and_frees_the_instrument(
     assert leases.expire_if_due() is None
     assert len(expired) == 1
     with pytest.raises(LeaseExpiredError) as info:
-        leases.heartbeat(session.id)
+        leases.heartbeat(session.id, session_secret)
     assert info.value.reason == "lease.expired"
-    other = leases.acquire(run.id, "grace")
+    other, _other_secret = leases.acquire(run.id, "grace")
     assert leases.current() == other
 
 
@@ -244,9 +253,9 @@ def test_acquiring_over_an_overdue_lease_expires_it_first(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
     run = store.runs.create("r")
-    stale = leases.acquire(run.id, "ada")
+    stale, _stale_secret = leases.acquire(run.id, "ada")
     clock.advance(31)
-    fresh = leases.acquire(run.id, "grace")
+    fresh, _fresh_secret = leases.acquire(run.id, "grace")
     assert [s.id for s in expired] == [stale.id]
     assert store.sessions.active() == [fresh]
 
@@ -255,10 +264,10 @@ def test_a_heartbeat_after_the_deadline_is_refused_and_expires_the_session(
     store: Store, leases: LeaseManager, clock: FakeClock, expired: list[Session]
 ) -> None:
     run = store.runs.create("r")
-    session = leases.acquire(run.id, "ada")
+    session, session_secret = leases.acquire(run.id, "ada")
     clock.advance(45)
     with pytest.raises(LeaseExpiredError):
-        leases.heartbeat(session.id)
+        leases.heartbeat(session.id, session_secret)
     assert [s.id for s in expired] == [session.id]
     assert store.sessions.active() == []
 
@@ -267,23 +276,23 @@ def test_a_released_session_no_longer_holds_the_lease(
     store: Store, leases: LeaseManager, expired: list[Session]
 ) -> None:
     run = store.runs.create("r")
-    session = leases.acquire(run.id, "ada")
+    session, session_secret = leases.acquire(run.id, "ada")
     released = leases.release(session.id)
     assert released.end_reason == "released"
     assert leases.release(session.id) == released
     assert leases.current() is None
     with pytest.raises(LeaseRequiredError) as info:
-        leases.require(session.id)
+        leases.require(session.id, session_secret)
     assert info.value.reason == "lease.required"
     with pytest.raises(LeaseRequiredError):
-        leases.heartbeat(session.id)
+        leases.heartbeat(session.id, session_secret)
     assert expired == []
-    assert leases.acquire(run.id, "grace").holder == "grace"
+    assert leases.acquire(run.id, "grace")[0].holder == "grace"
 
 
 def test_unknown_sessions_and_runs_are_not_found(leases: LeaseManager) -> None:
     with pytest.raises(RecordNotFoundError):
-        leases.require("ses_nope")
+        leases.require("ses_nope", None)
     with pytest.raises(RecordNotFoundError):
         leases.acquire("run_nope", "ada")
 
@@ -291,13 +300,33 @@ def test_unknown_sessions_and_runs_are_not_found(leases: LeaseManager) -> None:
 def test_the_lease_survives_a_store_restart(tmp_path: Path, clock: FakeClock) -> None:
     with Store(tmp_path, clock=clock) as store:
         run = store.runs.create("r")
-        session = LeaseManager(store, clock=clock).acquire(run.id, "ada", lease_s=60)
+        session, secret = LeaseManager(store, clock=clock).acquire(run.id, "ada", lease_s=60)
     clock.advance(10)
     with Store(tmp_path, clock=clock) as store:
         leases = LeaseManager(store, clock=clock)
         assert leases.current() == session
         with pytest.raises(LeaseHeldError):
             leases.acquire(run.id, "grace")
+        # The secret and the duration asked for survive too: a heartbeat renews for 60 s.
+        renewed = leases.heartbeat(session.id, secret)
+        assert renewed.lease_expires_at == _at(clock.t + 60)
+
+
+def test_the_lease_is_usable_only_with_its_secret(store: Store, leases: LeaseManager) -> None:
+    run = store.runs.create("r")
+    session, secret = leases.acquire(run.id, "ada")
+    assert len(secret) >= 24
+    assert secret not in repr(session)
+    assert store.sessions.get(session.id).secret_sha256 != secret  # type: ignore[union-attr]
+    for wrong in (None, "", secret + "x", secret[:-1]):
+        with pytest.raises(LeaseSecretError) as info:
+            leases.require(session.id, wrong)
+        assert (info.value.status, info.value.reason) == (403, "lease.not_holder")
+        with pytest.raises(LeaseSecretError):
+            leases.heartbeat(session.id, wrong)
+    assert leases.holds(session.id, secret)
+    assert not leases.holds(session.id, None)
+    assert leases.require(session.id, secret) == session
 
 
 def test_a_non_positive_lease_is_refused(store: Store, leases: LeaseManager) -> None:

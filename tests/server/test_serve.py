@@ -39,7 +39,15 @@ def test_with_a_certificate_and_key_the_server_speaks_tls_only(tmp_path: Path) -
         check=True,
         capture_output=True,
     )
-    args = [sys.executable, "-m", "semphony.server", "--port", "0", "--token", "tls-test-token"]
+    args = [
+        sys.executable,
+        "-m",
+        "semphony.server",
+        "--port",
+        "0",
+        "--token",
+        "tls-test-token-0123",
+    ]
     args += ["--data-dir", str(tmp_path / "data"), "--tls-cert", str(cert), "--tls-key", str(key)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -161,7 +161,7 @@ def test_tokens_never_appear_in_repr_str_or_json(tmp_path: Path) -> None:
 
 
 def test_the_same_token_for_both_roles_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="viewer_token"):
+    with pytest.raises(ValidationError, match="each user needs a token of their own"):
         ServerSettings(
             data_dir=tmp_path, operator_token=SecretStr(OPERATOR), viewer_token=SecretStr(OPERATOR)
         )
@@ -193,43 +193,83 @@ def test_loopback_hosts_are_recognised(host: str, loopback: bool) -> None:
 # ---------------------------------------------------------------------------------- token files
 
 
-def test_a_token_file_gives_both_roles_and_skips_comments(tmp_path: Path) -> None:
+def _users(path: Path) -> dict[str, tuple[str, str]]:
+    return {u.name: (u.role, u.token.get_secret_value()) for u in read_token_file(path).users}
+
+
+def test_a_token_file_names_its_users_and_skips_comments(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "tokens",
-        f"# who may do what\n\noperator {OPERATOR}\n  viewer   {VIEWER}  \n",
+        f"# who may do what\n\noperator ada {OPERATOR}\n  viewer   grace   {VIEWER}  \n",
     )
     parsed = read_token_file(path)
-    assert parsed.operator is not None
-    assert parsed.viewer is not None
-    assert parsed.operator.get_secret_value() == OPERATOR
-    assert parsed.viewer.get_secret_value() == VIEWER
+    assert _users(path) == {"ada": ("operator", OPERATOR), "grace": ("viewer", VIEWER)}
     assert parsed.warnings == ()
     assert OPERATOR not in repr(parsed)
     assert VIEWER not in str(parsed)
 
 
+def test_old_role_token_lines_still_read_named_after_their_role_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path / "tokens", f"operator {OPERATOR}\nviewer {VIEWER}\n")
+    parsed = read_token_file(path)
+    assert _users(path) == {"operator": ("operator", OPERATOR), "viewer": ("viewer", VIEWER)}
+    assert len(parsed.warnings) == 1
+    assert "old `role token` form" in parsed.warnings[0]
+    assert "line(s) 1, 2" in parsed.warnings[0]
+
+
+def test_several_operators_each_with_their_own_token(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "tokens", f"operator ada {OPERATOR}\noperator grace {OPERATOR}-grace\n"
+    )
+    assert set(_users(path)) == {"ada", "grace"}
+
+
+def test_a_short_token_is_refused_naming_the_line_and_the_rule(tmp_path: Path) -> None:
+    path = _write(tmp_path / "tokens", "operator ada short-token\n")
+    with pytest.raises(TokenFileError, match=r"line 1: the token has 11 characters; .*at least 16"):
+        read_token_file(path)
+
+
 def test_an_unknown_role_is_refused_naming_the_line(tmp_path: Path) -> None:
-    path = _write(tmp_path / "tokens", f"operator {OPERATOR}\nadmin {VIEWER}\n")
+    path = _write(tmp_path / "tokens", f"operator ada {OPERATOR}\nadmin bob {VIEWER}\n")
     with pytest.raises(TokenFileError, match=r"line 2: unknown role 'admin'"):
         read_token_file(path)
 
 
 def test_a_role_without_a_token_is_refused_naming_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "tokens", "# header\noperator\n")
-    with pytest.raises(TokenFileError, match=r"line 2: expected `role token`"):
+    with pytest.raises(TokenFileError, match=r"line 2: expected `role name token`"):
         read_token_file(path)
 
 
-def test_a_repeated_role_is_refused_naming_both_lines(tmp_path: Path) -> None:
-    path = _write(tmp_path / "tokens", f"operator {OPERATOR}\nviewer {VIEWER}\noperator other\n")
-    with pytest.raises(TokenFileError, match=r"line 3: role 'operator' is given again.*line 1"):
+def test_a_repeated_user_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "tokens",
+        f"operator ada {OPERATOR}\nviewer bob {VIEWER}\noperator ada x{VIEWER}\n",
+    )
+    with pytest.raises(TokenFileError, match=r"line 3: the user 'ada' is given again.*line 1"):
+        read_token_file(path)
+
+
+def test_a_token_shared_by_two_users_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "tokens", f"operator ada {OPERATOR}\nviewer bob {OPERATOR}\n")
+    with pytest.raises(TokenFileError, match=r"line 2: this token is also line 1's"):
+        read_token_file(path)
+
+
+def test_a_bad_user_name_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "tokens", f"operator -ada {OPERATOR}\n")
+    with pytest.raises(TokenFileError, match="user name '-ada'"):
         read_token_file(path)
 
 
 def test_a_world_readable_token_file_is_a_warning_not_an_error(tmp_path: Path) -> None:
-    path = _write(tmp_path / "tokens", f"operator {OPERATOR}\n", mode=0o644)
+    path = _write(tmp_path / "tokens", f"operator ada {OPERATOR}\n", mode=0o644)
     parsed = read_token_file(path)
-    assert parsed.operator is not None
+    assert parsed.first("operator") is not None
     assert len(parsed.warnings) == 1
     assert "chmod 600" in parsed.warnings[0]
     assert OPERATOR not in parsed.warnings[0]
@@ -241,7 +281,7 @@ def test_a_missing_token_file_is_an_error_naming_it(tmp_path: Path) -> None:
 
 
 visible_tokens = st.text(
-    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=80
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=16, max_size=80
 )
 
 
@@ -250,34 +290,35 @@ def test_any_visible_ascii_tokens_round_trip_through_a_token_file(
     tmp_path_factory: pytest.TempPathFactory, operator: str, viewer: str
 ) -> None:
     # A token starting with '#' is fine: only a line *starting* with '#' is a comment.
+    if operator == viewer:
+        viewer = viewer[::-1] + "x"
     path = _write(
-        tmp_path_factory.mktemp("tok") / "tokens", f"viewer {viewer}\noperator {operator}\n"
+        tmp_path_factory.mktemp("tok") / "tokens", f"viewer v {viewer}\noperator o {operator}\n"
     )
-    parsed = read_token_file(path)
-    assert parsed.operator is not None
-    assert parsed.viewer is not None
-    assert parsed.operator.get_secret_value() == operator
-    assert parsed.viewer.get_secret_value() == viewer
+    assert _users(path) == {"v": ("viewer", viewer), "o": ("operator", operator)}
 
 
 def test_from_options_merges_the_command_line_and_the_token_file(tmp_path: Path) -> None:
-    path = _write(tmp_path / "tokens", f"viewer {VIEWER}\n")
+    path = _write(tmp_path / "tokens", f"viewer grace {VIEWER}\n")
     settings = ServerSettings.from_options(token=OPERATOR, token_file=path, data_dir=tmp_path)
-    assert settings.operator_token is not None
-    assert settings.viewer_token is not None
-    assert settings.operator_token.get_secret_value() == OPERATOR
-    assert settings.viewer_token.get_secret_value() == VIEWER
+    users = {u.name: (u.role, u.token.get_secret_value()) for u in settings.all_users}
+    assert users == {"grace": ("viewer", VIEWER), "operator": ("operator", OPERATOR)}
 
 
-def test_from_options_refuses_a_role_given_twice(tmp_path: Path) -> None:
-    path = _write(tmp_path / "tokens", f"operator {OPERATOR}\n")
-    with pytest.raises(TokenFileError, match="also given by --token"):
-        ServerSettings.from_options(token="another-token", token_file=path, data_dir=tmp_path)
+def test_from_options_refuses_a_user_given_twice(tmp_path: Path) -> None:
+    path = _write(tmp_path / "tokens", f"operator operator {OPERATOR}\n")
+    with pytest.raises(TokenFileError, match="'operator' is also given by"):
+        ServerSettings.from_options(token="another-token-0123", token_file=path, data_dir=tmp_path)
 
 
 def test_from_options_refuses_an_empty_command_line_token(tmp_path: Path) -> None:
     with pytest.raises(TokenFileError, match="--viewer-token: the token is empty"):
         ServerSettings.from_options(token=OPERATOR, viewer_token="", data_dir=tmp_path)
+
+
+def test_a_short_command_line_token_is_refused_with_the_rule(tmp_path: Path) -> None:
+    with pytest.raises(TokenFileError, match="--token: the token has 5 characters"):
+        ServerSettings.from_options(token="short", data_dir=tmp_path)
 
 
 # ------------------------------------------------------------------------------ generated token
@@ -286,19 +327,18 @@ def test_from_options_refuses_an_empty_command_line_token(tmp_path: Path) -> Non
 def test_a_loopback_server_without_a_token_gets_a_private_generated_one(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     settings = provision_local_token(ServerSettings(data_dir=data_dir))
-    assert settings.operator_token is not None
-    token = settings.operator_token.get_secret_value()
+    (user,) = settings.all_users
+    token = user.token.get_secret_value()
+    assert (user.name, user.role) == ("operator", "operator")
     assert len(token) >= 32
     path = data_dir / LOCAL_TOKEN_FILENAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == f"operator operator {token}\n"
     parsed = read_token_file(path)
-    assert parsed.operator is not None
-    assert parsed.operator.get_secret_value() == token
     assert parsed.warnings == ()
     # A restart reuses the token, so clients holding it keep working.
     again = provision_local_token(ServerSettings(data_dir=data_dir))
-    assert again.operator_token is not None
-    assert again.operator_token.get_secret_value() == token
+    assert [u.token.get_secret_value() for u in again.all_users] == [token]
     assert not [p for p in os.listdir(data_dir) if p.endswith(".tmp")]
 
 

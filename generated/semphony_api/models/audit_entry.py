@@ -43,6 +43,14 @@ class AuditEntry:
     """ the problem's reason when refused or failed """
     operation_id: None | str | Unset = UNSET
     request_id: None | str | Unset = UNSET
+    user: None | str | Unset = UNSET
+    """ the user the token belongs to (null for the server's own entries) """
+    source: None | str | Unset = UNSET
+    """ the client's address """
+    repeats: int | Unset = UNSET
+    """ how many requests this entry stands for: refusals of unauthenticated callers are counted per source and
+    minute in one entry
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +110,20 @@ class AuditEntry:
         else:
             request_id = self.request_id
 
+        user: None | str | Unset
+        if isinstance(self.user, Unset):
+            user = UNSET
+        else:
+            user = self.user
+
+        source: None | str | Unset
+        if isinstance(self.source, Unset):
+            source = UNSET
+        else:
+            source = self.source
+
+        repeats = self.repeats
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -129,6 +151,12 @@ class AuditEntry:
             field_dict["operation_id"] = operation_id
         if request_id is not UNSET:
             field_dict["request_id"] = request_id
+        if user is not UNSET:
+            field_dict["user"] = user
+        if source is not UNSET:
+            field_dict["source"] = source
+        if repeats is not UNSET:
+            field_dict["repeats"] = repeats
 
         return field_dict
 
@@ -214,6 +242,26 @@ class AuditEntry:
 
         request_id = _parse_request_id(d.pop("request_id", UNSET))
 
+        def _parse_user(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user = _parse_user(d.pop("user", UNSET))
+
+        def _parse_source(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        source = _parse_source(d.pop("source", UNSET))
+
+        repeats = d.pop("repeats", UNSET)
+
         audit_entry = cls(
             id=id,
             at=at,
@@ -229,6 +277,9 @@ class AuditEntry:
             reason=reason,
             operation_id=operation_id,
             request_id=request_id,
+            user=user,
+            source=source,
+            repeats=repeats,
         )
 
         audit_entry.additional_properties = d

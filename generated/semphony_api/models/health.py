@@ -16,7 +16,7 @@ class Health:
     answering (open set)
      """
     api_version: str
-    """ the contract version, `1.0`; a client refuses a server of another major version """
+    """ the contract version, `2.0`; a client refuses a server of another major version """
     server_version: str
     """ the server software's version """
     driver: str

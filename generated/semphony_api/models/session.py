@@ -23,6 +23,11 @@ class Session:
     created_at: datetime.datetime
     expires_at: datetime.datetime
     ended_at: datetime.datetime | None | Unset = UNSET
+    lease_secret: None | str | Unset = UNSET
+    """ Answered only by `start_session`, once: send it as the `Lease-Secret` header on every command of this
+    session. It is never shown again (not in `/v1/state`, the audit or a log); whoever has it commands the
+    instrument.
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +53,12 @@ class Session:
         else:
             ended_at = self.ended_at
 
+        lease_secret: None | str | Unset
+        if isinstance(self.lease_secret, Unset):
+            lease_secret = UNSET
+        else:
+            lease_secret = self.lease_secret
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -63,6 +74,8 @@ class Session:
         )
         if ended_at is not UNSET:
             field_dict["ended_at"] = ended_at
+        if lease_secret is not UNSET:
+            field_dict["lease_secret"] = lease_secret
 
         return field_dict
 
@@ -100,6 +113,15 @@ class Session:
 
         ended_at = _parse_ended_at(d.pop("ended_at", UNSET))
 
+        def _parse_lease_secret(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        lease_secret = _parse_lease_secret(d.pop("lease_secret", UNSET))
+
         session = cls(
             id=id,
             run_id=run_id,
@@ -109,6 +131,7 @@ class Session:
             created_at=created_at,
             expires_at=expires_at,
             ended_at=ended_at,
+            lease_secret=lease_secret,
         )
 
         session.additional_properties = d

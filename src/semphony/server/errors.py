@@ -11,7 +11,8 @@
     ├── LeaseError                    409
     │   ├── LeaseHeldError            another session holds the lease       409 lease.held
     │   ├── LeaseRequiredError        this session does not hold it         409 lease.required
-    │   └── LeaseExpiredError         this session's lease ran out          409 lease.expired
+    │   ├── LeaseExpiredError         this session's lease ran out          409 lease.expired
+    │   └── LeaseSecretError          not the holder's lease secret         403 lease.not_holder
     ├── StoreError                    the database failed                   500 store.error
     │   ├── SchemaTooNewError         written by a newer server             500 store.schema
     │   ├── RecordNotFoundError       a write named a missing record        404 not_found
@@ -65,6 +66,7 @@ __all__ = [
     "LeaseExpiredError",
     "LeaseHeldError",
     "LeaseRequiredError",
+    "LeaseSecretError",
     "OperationFinishedError",
     "ProblemError",
     "RecordNotFoundError",
@@ -201,6 +203,10 @@ class LeaseExpiredError(LeaseError):
     """The session's lease ran out before it was renewed; start a new session."""
 
 
+class LeaseSecretError(LeaseError):
+    """The command names the holding session but not its lease secret: another client sent it."""
+
+
 # ----------------------------------------------------------------------------------------- store
 
 
@@ -303,6 +309,7 @@ ERRORS: tuple[tuple[type[BaseException], int, str | None], ...] = (
     (LeaseHeldError, 409, "lease.held"),
     (LeaseRequiredError, 409, "lease.required"),
     (LeaseExpiredError, 409, "lease.expired"),
+    (LeaseSecretError, 403, "lease.not_holder"),
     (LeaseError, 409, "lease.error"),
     (SchemaTooNewError, 500, "store.schema"),
     (RecordNotFoundError, 404, "not_found"),

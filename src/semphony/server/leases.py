@@ -1,5 +1,9 @@
 """The one control lease: one active session at a time, renewed by heartbeat, ended by release or
-expiry.
+expiry, and usable only by the client that holds its secret.
+
+Starting a session returns a lease secret, once; the store keeps only its sha256. Every
+session-scoped command must present it (`require`): others may see who holds the lease, never use
+it. (Beam off and stop are the exception the services make: any operator may press them.)
 
 ``LeaseManager`` keeps the lease in the store (so a restart keeps it, with the duration the session
 asked for) and the holding session in memory, so the checks every command makes and the state
@@ -9,6 +13,9 @@ of `semphony.server.errors`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -18,12 +25,13 @@ from semphony.server.errors import (
     LeaseExpiredError,
     LeaseHeldError,
     LeaseRequiredError,
+    LeaseSecretError,
     RecordNotFoundError,
 )
 from semphony.server.settings import Role
 from semphony.server.store import Session, Store
 
-__all__ = ["LEASE_EXPIRED", "LEASE_RELEASED", "LeaseManager"]
+__all__ = ["LEASE_EXPIRED", "LEASE_RELEASED", "LeaseManager", "secret_digest"]
 
 LEASE_EXPIRED = "lease.expired"
 LEASE_RELEASED = "released"
@@ -31,6 +39,11 @@ LEASE_RELEASED = "released"
 
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def secret_digest(secret: str) -> str:
+    """What the store keeps of a lease secret."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class LeaseManager:
@@ -77,8 +90,9 @@ class LeaseManager:
 
     def acquire(
         self, run_id: str, holder: str, *, role: Role = "operator", lease_s: float | None = None
-    ) -> Session:
-        """Start a session of ``run_id`` holding the lease for ``lease_s`` seconds.
+    ) -> tuple[Session, str]:
+        """Start a session of ``run_id`` holding the lease for ``lease_s`` seconds; the session
+        and its lease secret (returned here only).
 
         Raises ``LeaseHeldError`` (naming the holder) while another session's lease is unexpired,
         and ``RecordNotFoundError`` for an unknown run.
@@ -99,23 +113,40 @@ class LeaseManager:
                         holder=held.holder,
                         session_id=held.id,
                     )
+                secret = secrets.token_urlsafe(24)
                 session = self._store.sessions.create(
                     run_id=run_id,
                     holder=holder,
                     role=role,
                     lease_expires_at=_utc(self._clock() + duration),
                     lease_s=duration,
+                    secret_sha256=secret_digest(secret),
                 )
             self._current = session
-            return session
+            return session, secret
 
-    def require(self, session_id: str) -> Session:
-        """The session, if it holds an unexpired lease; else the lease error that says why."""
+    def holds(self, session_id: str, secret: str | None) -> bool:
+        """True when `secret` is the lease secret of `session_id`, which holds the lease now."""
+        current = self.current()
+        return current is not None and current.id == session_id and _matches(current, secret)
+
+    def require(self, session_id: str, secret: str | None) -> Session:
+        """The session, if it holds an unexpired lease and `secret` is its lease secret; else the
+        lease error that says why."""
         with self._lock:
             current = self._current
             now = _utc(self._clock())
             if current is not None and current.id == session_id:
                 if current.lease_expires_at > now:
+                    if not _matches(current, secret):
+                        raise LeaseSecretError(
+                            f"session {session_id} holds the lease, but this request does not "
+                            "carry its lease secret (the `Lease-Secret` header its start "
+                            "answered): only the client holding the lease may command it"
+                            if secret is None
+                            else f"the lease secret does not match session {session_id}: only "
+                            "the client holding the lease may command it"
+                        )
                     return current
                 self._expire(current)
                 raise LeaseExpiredError(
@@ -137,10 +168,10 @@ class LeaseManager:
                 "start a new session"
             )
 
-    def heartbeat(self, session_id: str) -> Session:
+    def heartbeat(self, session_id: str, secret: str | None) -> Session:
         """Renew the lease of the holding session for another of its lease durations."""
         with self._lock:
-            session = self.require(session_id)
+            session = self.require(session_id, secret)
             renewed = self._store.sessions.extend(
                 session_id, _utc(self._clock() + self.duration_s(session))
             )
@@ -175,3 +206,9 @@ class LeaseManager:
     def remaining_s(self, session: Session) -> float:
         """Seconds until ``session``'s lease expires (negative once overdue)."""
         return (session.lease_expires_at - _utc(self._clock())).total_seconds()
+
+
+def _matches(session: Session, secret: str | None) -> bool:
+    if secret is None or session.secret_sha256 is None:
+        return False
+    return hmac.compare_digest(secret_digest(secret), session.secret_sha256)

@@ -220,6 +220,9 @@ def audit_model(record: AuditRecord, holder: str | None) -> schemas.AuditEntry:
         operation_id=record.operation_id,
         clock_s=record.clock_s,
         request_id=record.request_id,
+        user=record.user,
+        source=record.source,
+        repeats=record.repeats,
     )
 
 

@@ -257,6 +257,9 @@ class AuditEntry(_Model):
     reason: str | None = None
     operation_id: str | None = None
     request_id: str | None = None
+    user: str | None = None
+    source: str | None = None
+    repeats: int = 1
 
 
 class AuditList(_Model):
@@ -277,6 +280,7 @@ class Session(_Model):
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None = None
+    lease_secret: str | None = None
 
 
 class RoiSpecFovs(_OpenRequest):

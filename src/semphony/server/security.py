@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from semphony.server.errors import AuthForbiddenError, AuthInvalidError, AuthMissingError
-from semphony.server.settings import Role, ServerSettings
+from semphony.server.settings import ServerSettings
+from semphony.server.users import Role, User
 
 __all__ = ["Authenticator", "Principal", "fingerprint", "require_operator"]
 
@@ -32,10 +34,15 @@ def fingerprint(token: str | SecretStr) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: its role and its token's fingerprint (never the token)."""
+    """An authenticated caller: its user name, role and token fingerprint (never the token)."""
 
     role: Role
     fingerprint: str
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.role)
 
     @property
     def is_operator(self) -> bool:
@@ -44,35 +51,28 @@ class Principal:
 
 
 class Authenticator:
-    """Maps bearer tokens to roles, comparing in constant time over all configured tokens."""
+    """Maps bearer tokens to users, comparing in constant time over all configured tokens."""
 
-    def __init__(
-        self, *, operator_token: SecretStr | None, viewer_token: SecretStr | None = None
-    ) -> None:
-        entries: list[tuple[bytes, Role, str]] = []
-        configured: tuple[tuple[Role, SecretStr | None], ...] = (
-            ("operator", operator_token),
-            ("viewer", viewer_token),
-        )
-        for role, token in configured:
-            if token is None:
-                continue
-            raw = token.get_secret_value()
+    def __init__(self, users: Iterable[User]) -> None:
+        entries: list[tuple[bytes, Principal]] = []
+        for user in users:
+            raw = user.token.get_secret_value()
             if not raw:
-                raise ValueError(f"{role}_token: must not be empty")
-            entries.append((hashlib.sha256(raw.encode("utf-8")).digest(), role, fingerprint(raw)))
+                raise ValueError(f"user {user.name!r}: the token must not be empty")
+            principal = Principal(role=user.role, fingerprint=fingerprint(raw), name=user.name)
+            entries.append((hashlib.sha256(raw.encode("utf-8")).digest(), principal))
         if not entries:
             raise ValueError("operator_token: at least one token must be configured")
-        self._entries: tuple[tuple[bytes, Role, str], ...] = tuple(entries)
+        self._entries: tuple[tuple[bytes, Principal], ...] = tuple(entries)
 
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> Authenticator:
-        """An authenticator for the settings' tokens (run ``provision_local_token`` first)."""
-        return cls(operator_token=settings.operator_token, viewer_token=settings.viewer_token)
+        """An authenticator for the settings' users (run ``provision_local_token`` first)."""
+        return cls(settings.all_users)
 
     def __repr__(self) -> str:
-        roles = ", ".join(role for _, role, _ in self._entries)
-        return f"Authenticator(roles=[{roles}])"
+        users = ", ".join(f"{p.name} ({p.role})" for _, p in self._entries)
+        return f"Authenticator(users=[{users}])"
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The principal for an ``Authorization`` header value.
@@ -91,15 +91,15 @@ class Authenticator:
         if not token:
             raise AuthMissingError("the Authorization header has no token after `Bearer`")
         presented = hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
-        match: tuple[Role, str] | None = None
+        match: Principal | None = None
         # Compare against every token without stopping at a match: the time taken does not
         # depend on which token (if any) matched.
-        for digest, role, fp in self._entries:
+        for digest, principal in self._entries:
             if hmac.compare_digest(presented, digest) and match is None:
-                match = (role, fp)
+                match = principal
         if match is None:
-            raise AuthInvalidError("the bearer token is not valid for this server")
-        return Principal(role=match[0], fingerprint=match[1])
+            raise AuthInvalidError(_invalid_detail(token))
+        return match
 
 
 def require_operator(principal: Principal) -> None:
@@ -109,3 +109,14 @@ def require_operator(principal: Principal) -> None:
             f"role {principal.role!r} may only read; controlling the instrument needs the "
             "operator token"
         )
+
+
+def _invalid_detail(token: str) -> str:
+    # A token-file line pasted whole arrives as its last field after the role and name were cut
+    # at the first space; the header then holds "operator <token>" and nothing matches: say so.
+    if token.split()[0] in ("operator", "viewer") and len(token.split()) > 1:
+        return (
+            "the bearer token is not valid for this server: it looks like a whole token-file "
+            "line (`role name token`); send only the token, or set SEMPHONY_TOKEN_FILE"
+        )
+    return "the bearer token is not valid for this server"

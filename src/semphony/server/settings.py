@@ -3,14 +3,13 @@
 ``ServerSettings`` refuses unsafe combinations instead of guessing: a non-loopback address needs TLS
 (or an explicit ``insecure=True``), and running without any token is allowed only on loopback.
 
-Tokens come from three places, all merged by ``ServerSettings.from_options``: ``--token``
-(operator), ``--viewer-token`` and ``--token-file``, a text file of ``role token`` lines (roles
-``operator`` and ``viewer``; blank lines and lines starting with ``#`` are skipped). Tokens are held
-as ``SecretStr``, so no ``repr``/``str`` of the settings ever shows them.
+Users (`semphony.server.users`) come from three places, all merged by
+``ServerSettings.from_options``: ``--token`` (the user ``operator``), ``--viewer-token`` (the user
+``viewer``) and ``--token-file`` (``role name token`` lines).
 
-When no operator token is configured on loopback, ``provision_local_token`` generates one and writes
-it to ``data_dir/token`` (mode 0600) in the token-file format (``operator <token>``), so the SDK's
-``Semphony.local()`` -- or ``semphony serve --token-file DATA_DIR/token`` -- can read it back. An
+When no operator is configured on loopback, ``provision_local_token`` generates a token and writes
+it to ``data_dir/token`` (mode 0600) in the token-file format (``operator operator <token>``), so
+the SDK's ``Semphony.local()`` -- or ``SEMPHONY_TOKEN_FILE=DATA_DIR/token`` -- can read it back. An
 existing ``data_dir/token`` is reused, so clients keep working across restarts.
 """
 
@@ -20,12 +19,21 @@ import ipaddress
 import logging
 import os
 import secrets
-import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from semphony.server.users import (
+    Role,
+    TokenFile,
+    TokenFileError,
+    User,
+    check_token,
+    merge_users,
+    read_token_file,
+    token_line,
+)
 
 __all__ = [
     "LOCAL_TOKEN_FILENAME",
@@ -34,6 +42,7 @@ __all__ = [
     "SpecimenKind",
     "TokenFile",
     "TokenFileError",
+    "User",
     "default_data_dir",
     "is_loopback_host",
     "provision_local_token",
@@ -42,16 +51,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-Role = Literal["operator", "viewer"]
 SpecimenKind = Literal["texture", "periodic", "sparse"]
 
 LOCAL_TOKEN_FILENAME = "token"
-_ROLES: tuple[Role, ...] = ("operator", "viewer")
 _MIB = 1024 * 1024
-
-
-class TokenFileError(ValueError):
-    """A token file (or a command-line token) breaks a rule; the message names where."""
 
 
 def default_data_dir() -> Path:
@@ -75,81 +78,6 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _check_token(token: str, where: str) -> None:
-    if not token:
-        raise TokenFileError(f"{where}: the token is empty; a token must be at least one character")
-    # Tokens travel in an `Authorization: Bearer` header and the token file splits on whitespace:
-    # only visible ASCII survives both.
-    bad = [c for c in token if not (0x21 <= ord(c) <= 0x7E)]
-    if bad:
-        raise TokenFileError(
-            f"{where}: the token contains {len(bad)} character(s) outside visible ASCII "
-            "(no spaces, control or non-ASCII characters)"
-        )
-
-
-@dataclass(frozen=True)
-class TokenFile:
-    """Tokens read from a token file, plus any warnings about the file itself (e.g. permissions)."""
-
-    operator: SecretStr | None
-    viewer: SecretStr | None
-    warnings: tuple[str, ...] = ()
-
-
-def read_token_file(path: Path) -> TokenFile:
-    """Parse a ``role token`` file; unknown roles, empty tokens and repeated roles are refused.
-
-    A file readable by group or others is accepted with a warning (returned and logged).
-    """
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TokenFileError(f"token file {path}: cannot read it ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise TokenFileError(f"token file {path}: not UTF-8 text") from exc
-    warnings: list[str] = []
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        warnings.append(
-            f"token file {path} is readable by group or others (mode {stat.S_IMODE(mode):04o}); "
-            f"restrict it with: chmod 600 {path}"
-        )
-    found: dict[Role, tuple[SecretStr, int]] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        where = f"token file {path}, line {lineno}"
-        parts = line.split()
-        if len(parts) != 2:
-            raise TokenFileError(
-                f"{where}: expected `role token` (two fields), found {len(parts)} field(s)"
-            )
-        role_text, token = parts
-        if role_text not in _ROLES:
-            raise TokenFileError(
-                f"{where}: unknown role {role_text!r}; roles are {', '.join(_ROLES)}"
-            )
-        role: Role = "operator" if role_text == "operator" else "viewer"
-        _check_token(token, where)
-        if role in found:
-            raise TokenFileError(
-                f"{where}: role {role!r} is given again (first on line {found[role][1]}); "
-                "give each role once"
-            )
-        found[role] = (SecretStr(token), lineno)
-    for message in warnings:
-        _log.warning("%s", message)
-    op = found.get("operator")
-    viewer = found.get("viewer")
-    return TokenFile(
-        operator=op[0] if op else None,
-        viewer=viewer[0] if viewer else None,
-        warnings=tuple(warnings),
-    )
-
-
 class ServerSettings(BaseModel):
     """Validated, immutable settings of one control server process."""
 
@@ -159,8 +87,9 @@ class ServerSettings(BaseModel):
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8712, ge=0, le=65535, description="0 picks a free port")
     data_dir: Path = Field(default_factory=default_data_dir)
-    operator_token: SecretStr | None = None
-    viewer_token: SecretStr | None = None
+    operator_token: SecretStr | None = Field(None, description="the user `operator`'s token")
+    viewer_token: SecretStr | None = Field(None, description="the user `viewer`'s token")
+    users: tuple[User, ...] = Field((), description="named users (a token file's lines)")
     seed: int = 0
     # Exactly one specimen source: a synthetic kind, or an image file with its pixel size. The kind
     # defaults to "texture" when no image is given and is None when one is.
@@ -223,32 +152,31 @@ class ServerSettings(BaseModel):
                 "tokens and commands would cross the network in clear text. Give tls_cert and "
                 "tls_key (--tls-cert/--tls-key), or insecure=True (--insecure) to accept the risk"
             )
-        if not loopback and self.operator_token is None:
+        try:
+            everyone = self.all_users
+        except TokenFileError as exc:
+            raise ValueError(str(exc)) from None
+        if not loopback and not any(u.role == "operator" for u in everyone):
             raise ValueError(
                 f"operator_token: required when serving on the non-loopback host {self.host!r}; "
                 "a generated token is only allowed on loopback"
             )
-        for name, token in (
-            ("operator_token", self.operator_token),
-            ("viewer_token", self.viewer_token),
+        return self
+
+    @property
+    def all_users(self) -> tuple[User, ...]:
+        """Every user: the named ones, then ``operator`` and ``viewer`` of the two token fields."""
+        given: list[tuple[User, str]] = [(u, f"user {u.name!r}") for u in self.users]
+        for name, role, token in (
+            ("operator", "operator", self.operator_token),
+            ("viewer", "viewer", self.viewer_token),
         ):
             if token is not None:
-                try:
-                    _check_token(token.get_secret_value(), name)
-                except TokenFileError as exc:
-                    raise ValueError(str(exc)) from None
-        if (
-            self.operator_token is not None
-            and self.viewer_token is not None
-            and secrets.compare_digest(
-                self.operator_token.get_secret_value().encode(),
-                self.viewer_token.get_secret_value().encode(),
-            )
-        ):
-            raise ValueError(
-                "viewer_token: equals the operator token; each token must identify one role"
-            )
-        return self
+                check_token(token.get_secret_value(), f"{role}_token")
+                given.append((User(name, role, token), f"{role}_token"))  # type: ignore[arg-type]
+        for user, source in given[: len(self.users)]:
+            check_token(user.token.get_secret_value(), source)
+        return merge_users(given)
 
     @property
     def tls_enabled(self) -> bool:
@@ -281,61 +209,54 @@ class ServerSettings(BaseModel):
     ) -> ServerSettings:
         """Settings from CLI options, merging ``--token``, ``--viewer-token`` and a token file.
 
-        A role given both on the command line and in the file is refused (which one should win is
+        A user given both on the command line and in the file is refused (which one should win is
         not ours to guess). Raises ``TokenFileError`` or pydantic's ``ValidationError``.
         """
-        operator = SecretStr(token) if token is not None else None
-        viewer = SecretStr(viewer_token) if viewer_token is not None else None
-        if operator is not None:
-            _check_token(operator.get_secret_value(), "--token")
-        if viewer is not None:
-            _check_token(viewer.get_secret_value(), "--viewer-token")
+        cli: list[tuple[User, str]] = []
+        for flag, name, value in (
+            ("--token", "operator", token),
+            ("--viewer-token", "viewer", viewer_token),
+        ):
+            if value is not None:
+                check_token(value, flag)
+                role: Role = "operator" if name == "operator" else "viewer"
+                cli.append((User(name, role, SecretStr(value)), flag))
+        from_file: list[tuple[User, str]] = []
         if token_file is not None:
             parsed = read_token_file(token_file)
-            if parsed.operator is not None:
-                if operator is not None:
-                    raise TokenFileError(
-                        f"token file {token_file}: the operator token is also given by --token; "
-                        "give it once"
-                    )
-                operator = parsed.operator
-            if parsed.viewer is not None:
-                if viewer is not None:
-                    raise TokenFileError(
-                        f"token file {token_file}: the viewer token is also given by "
-                        "--viewer-token; give it once"
-                    )
-                viewer = parsed.viewer
-        return cls(operator_token=operator, viewer_token=viewer, **options)
+            from_file = [(u, f"token file {token_file}") for u in parsed.users]
+        users = merge_users(from_file, cli)
+        return cls(users=users, **options)
 
 
 def provision_local_token(settings: ServerSettings) -> ServerSettings:
-    """Return settings that have an operator token, generating one on loopback if none is set.
+    """Return settings with an operator, generating one on loopback if none is configured.
 
-    A generated token is written to ``settings.local_token_path`` (mode 0600, ``operator <token>``)
-    or read back from it when it already exists. Settings with a token are returned unchanged.
+    A generated token is written to ``settings.local_token_path`` (mode 0600, ``operator operator
+    <token>``) or read back from it when it already exists. Settings with an operator are
+    returned unchanged.
     """
-    if settings.operator_token is not None:
+    if any(u.role == "operator" for u in settings.all_users):
         return settings
     if not is_loopback_host(settings.host):  # the validator already refuses this; keep it explicit
         raise ValueError("operator_token: required when serving on a non-loopback host")
     path = settings.local_token_path
     if path.exists():
-        existing = read_token_file(path)
-        if existing.operator is not None:
-            return settings.model_copy(update={"operator_token": existing.operator})
+        existing = read_token_file(path).first("operator")
+        if existing is not None:
+            return settings.model_copy(update={"users": (*settings.users, existing)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
+    user = User("operator", "operator", SecretStr(secrets.token_urlsafe(32)))
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # Created 0600 from the start (never briefly world-readable), then renamed into place.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"operator {token}\n")
+            fh.write(token_line(user) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return settings.model_copy(update={"operator_token": SecretStr(token)})
+    return settings.model_copy(update={"users": (*settings.users, user)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,12 @@ class World:
     actor: Actor
 
     def session(self, **body: object) -> schemas.Session:
+        """Start a session; from now on `actor` carries its lease secret."""
         run = self.services.runs.create(self.actor, schemas.RunCreate(name="r"))
         start = schemas.SessionStart.model_validate(body) if body else None
-        return self.services.sessions.start(self.actor, run.id, start)
+        session = self.services.sessions.start(self.actor, run.id, start)
+        self.actor = replace(self.actor, lease_secret=session.lease_secret)
+        return session
 
     def finish(self, op: schemas.Operation) -> Operation:
         """Wait for the running operation to end; its stored record."""

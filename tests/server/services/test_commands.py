@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from semphony.server import schemas
 from semphony.server.errors import ProblemError
+from semphony.server.security import Principal
 from tests.server.services.conftest import World, make_world
 
 
@@ -109,9 +111,33 @@ def test_the_detector_command_sets_gain_and_offset_and_names_a_bad_field(world: 
     assert err.value.errors[0]["field"] == "body.channel"
 
 
-def test_commands_need_the_lease(world: World) -> None:
+def test_commands_need_the_lease_and_its_secret(world: World) -> None:
     session = world.session()
+    stranger = replace(world.actor, lease_secret=None)
+    with pytest.raises(ProblemError) as err:
+        world.services.commands.set_optics(stranger, session.id, schemas.OpticsSettings(fov_um=9))
+    assert (err.value.status, err.value.reason) == (403, "lease.not_holder")
     world.services.sessions.end(world.actor, session.id)
     with pytest.raises(ProblemError) as err:
-        world.services.commands.stop(world.actor, session.id)
+        world.services.commands.set_optics(
+            world.actor, session.id, schemas.OpticsSettings(fov_um=9)
+        )
     assert err.value.reason == "lease.required"
+
+
+def test_anyone_with_the_operator_role_may_press_stop_and_beam_off(world: World) -> None:
+    session = world.ready()
+    stranger = replace(
+        world.actor, lease_secret=None, principal=Principal("operator", "f00dface", "grace")
+    )
+    world.services.commands.stop(stranger, session.id)
+    state = world.services.commands.set_beam(stranger, session.id, schemas.BeamRequest(on=False))
+    assert state.beam_on is False
+    overrides = [e for e in world.audit(session.run_id) if e.params.get("override")]
+    assert [(e.action, e.user, e.outcome) for e in overrides] == [
+        ("session.stop", "grace", "succeeded"),
+        ("beam.set", "grace", "succeeded"),
+    ]
+    with pytest.raises(ProblemError) as err:
+        world.services.commands.set_beam(stranger, session.id, schemas.BeamRequest(on=True))
+    assert err.value.reason == "lease.not_holder"

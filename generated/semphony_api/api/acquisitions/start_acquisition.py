@@ -16,9 +16,13 @@ def _get_kwargs(
     session_id: str,
     *,
     body: AcquisitionConfig,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -122,6 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AcquisitionConfig,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Acquire an image (operation).
@@ -136,6 +141,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
@@ -152,6 +158,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -167,6 +174,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AcquisitionConfig,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Acquire an image (operation).
@@ -181,6 +189,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
@@ -198,6 +207,7 @@ def sync(
         session_id=session_id,
         client=client,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -207,6 +217,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AcquisitionConfig,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Acquire an image (operation).
@@ -221,6 +232,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
@@ -237,6 +249,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -250,6 +263,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AcquisitionConfig,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Acquire an image (operation).
@@ -264,6 +278,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
@@ -282,6 +297,7 @@ async def asyncio(
             session_id=session_id,
             client=client,
             body=body,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     session_id: str,
     *,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -105,6 +109,7 @@ def sync_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Pump the chamber (operation).
@@ -115,6 +120,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -127,6 +133,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -141,6 +148,7 @@ def sync(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Pump the chamber (operation).
@@ -151,6 +159,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -164,6 +173,7 @@ def sync(
     return sync_detailed(
         session_id=session_id,
         client=client,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -172,6 +182,7 @@ async def asyncio_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Pump the chamber (operation).
@@ -182,6 +193,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -194,6 +206,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -206,6 +219,7 @@ async def asyncio(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Pump the chamber (operation).
@@ -216,6 +230,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -230,6 +245,7 @@ async def asyncio(
         await asyncio_detailed(
             session_id=session_id,
             client=client,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

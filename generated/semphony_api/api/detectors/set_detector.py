@@ -16,9 +16,13 @@ def _get_kwargs(
     session_id: str,
     *,
     body: DetectorRequest,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -122,6 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DetectorRequest,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
@@ -132,6 +137,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (DetectorRequest): Which detector feeds the image and its response; null or absent
             fields stay. `mode` and `channel` must name the same detector when both are given (`GET
@@ -148,6 +154,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -163,6 +170,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: DetectorRequest,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
@@ -173,6 +181,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (DetectorRequest): Which detector feeds the image and its response; null or absent
             fields stay. `mode` and `channel` must name the same detector when both are given (`GET
@@ -190,6 +199,7 @@ def sync(
         session_id=session_id,
         client=client,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -199,6 +209,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DetectorRequest,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
@@ -209,6 +220,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (DetectorRequest): Which detector feeds the image and its response; null or absent
             fields stay. `mode` and `channel` must name the same detector when both are given (`GET
@@ -225,6 +237,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -238,6 +251,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: DetectorRequest,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
@@ -248,6 +262,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (DetectorRequest): Which detector feeds the image and its response; null or absent
             fields stay. `mode` and `channel` must name the same detector when both are given (`GET
@@ -266,6 +281,7 @@ async def asyncio(
             session_id=session_id,
             client=client,
             body=body,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

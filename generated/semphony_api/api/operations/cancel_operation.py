@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.operation import Operation
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     operation_id: str,
+    *,
+    lease_secret: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -99,6 +105,7 @@ def sync_detailed(
     operation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Cancel an operation.
 
@@ -109,6 +116,7 @@ def sync_detailed(
 
     Args:
         operation_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,6 +128,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         operation_id=operation_id,
+        lease_secret=lease_secret,
     )
 
     response = client.get_httpx_client().request(
@@ -133,6 +142,7 @@ def sync(
     operation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Cancel an operation.
 
@@ -143,6 +153,7 @@ def sync(
 
     Args:
         operation_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -155,6 +166,7 @@ def sync(
     return sync_detailed(
         operation_id=operation_id,
         client=client,
+        lease_secret=lease_secret,
     ).parsed
 
 
@@ -162,6 +174,7 @@ async def asyncio_detailed(
     operation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Cancel an operation.
 
@@ -172,6 +185,7 @@ async def asyncio_detailed(
 
     Args:
         operation_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,6 +197,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         operation_id=operation_id,
+        lease_secret=lease_secret,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -194,6 +209,7 @@ async def asyncio(
     operation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Cancel an operation.
 
@@ -204,6 +220,7 @@ async def asyncio(
 
     Args:
         operation_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -217,5 +234,6 @@ async def asyncio(
         await asyncio_detailed(
             operation_id=operation_id,
             client=client,
+            lease_secret=lease_secret,
         )
     ).parsed

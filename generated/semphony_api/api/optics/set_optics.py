@@ -16,9 +16,13 @@ def _get_kwargs(
     session_id: str,
     *,
     body: OpticsSettings,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -122,6 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OpticsSettings,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Change optics settings.
@@ -132,6 +137,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (OpticsSettings): optics settings to change; null or absent fields stay
 
@@ -146,6 +152,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -161,6 +168,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OpticsSettings,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Change optics settings.
@@ -171,6 +179,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (OpticsSettings): optics settings to change; null or absent fields stay
 
@@ -186,6 +195,7 @@ def sync(
         session_id=session_id,
         client=client,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -195,6 +205,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OpticsSettings,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Change optics settings.
@@ -205,6 +216,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (OpticsSettings): optics settings to change; null or absent fields stay
 
@@ -219,6 +231,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -232,6 +245,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OpticsSettings,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Change optics settings.
@@ -242,6 +256,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (OpticsSettings): optics settings to change; null or absent fields stay
 
@@ -258,6 +273,7 @@ async def asyncio(
             session_id=session_id,
             client=client,
             body=body,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

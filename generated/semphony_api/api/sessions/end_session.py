@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.session import Session
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     session_id: str,
+    *,
+    lease_secret: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -94,6 +100,7 @@ def sync_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Response[Problem | Session]:
     """End the session and release the lease.
 
@@ -102,6 +109,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -113,6 +121,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
     )
 
     response = client.get_httpx_client().request(
@@ -126,6 +135,7 @@ def sync(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Problem | Session | None:
     """End the session and release the lease.
 
@@ -134,6 +144,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,6 +157,7 @@ def sync(
     return sync_detailed(
         session_id=session_id,
         client=client,
+        lease_secret=lease_secret,
     ).parsed
 
 
@@ -153,6 +165,7 @@ async def asyncio_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Response[Problem | Session]:
     """End the session and release the lease.
 
@@ -161,6 +174,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,6 +186,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,6 +198,7 @@ async def asyncio(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
 ) -> Problem | Session | None:
     """End the session and release the lease.
 
@@ -191,6 +207,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,5 +221,6 @@ async def asyncio(
         await asyncio_detailed(
             session_id=session_id,
             client=client,
+            lease_secret=lease_secret,
         )
     ).parsed

@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     session_id: str,
     *,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -100,6 +104,7 @@ def sync_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Session]:
     """Renew the session's lease.
@@ -109,6 +114,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -121,6 +127,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -135,6 +142,7 @@ def sync(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Session | None:
     """Renew the session's lease.
@@ -144,6 +152,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -157,6 +166,7 @@ def sync(
     return sync_detailed(
         session_id=session_id,
         client=client,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -165,6 +175,7 @@ async def asyncio_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Session]:
     """Renew the session's lease.
@@ -174,6 +185,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -186,6 +198,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -198,6 +211,7 @@ async def asyncio(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Session | None:
     """Renew the session's lease.
@@ -207,6 +221,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -221,6 +236,7 @@ async def asyncio(
         await asyncio_detailed(
             session_id=session_id,
             client=client,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

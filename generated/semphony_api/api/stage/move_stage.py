@@ -16,9 +16,13 @@ def _get_kwargs(
     session_id: str,
     *,
     body: StageMove,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -122,6 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: StageMove,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Move the stage (operation).
@@ -133,6 +138,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (StageMove): a stage move; null or absent axes stay where they are
 
@@ -147,6 +153,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -162,6 +169,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: StageMove,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Move the stage (operation).
@@ -173,6 +181,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (StageMove): a stage move; null or absent axes stay where they are
 
@@ -188,6 +197,7 @@ def sync(
         session_id=session_id,
         client=client,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -197,6 +207,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: StageMove,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Operation | Problem]:
     """Move the stage (operation).
@@ -208,6 +219,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (StageMove): a stage move; null or absent axes stay where they are
 
@@ -222,6 +234,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         session_id=session_id,
         body=body,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -235,6 +248,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: StageMove,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Operation | Problem | None:
     """Move the stage (operation).
@@ -246,6 +260,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
         body (StageMove): a stage move; null or absent axes stay where they are
 
@@ -262,6 +277,7 @@ async def asyncio(
             session_id=session_id,
             client=client,
             body=body,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

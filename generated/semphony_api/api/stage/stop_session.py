@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     session_id: str,
     *,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -115,6 +119,7 @@ def sync_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Stop the scan and the stage now; the beam stays as it is.
@@ -126,6 +131,7 @@ def sync_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -138,6 +144,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -152,6 +159,7 @@ def sync(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Stop the scan and the stage now; the beam stays as it is.
@@ -163,6 +171,7 @@ def sync(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -176,6 +185,7 @@ def sync(
     return sync_detailed(
         session_id=session_id,
         client=client,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -184,6 +194,7 @@ async def asyncio_detailed(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[InstrumentState | Problem]:
     """Stop the scan and the stage now; the beam stays as it is.
@@ -195,6 +206,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -207,6 +219,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         session_id=session_id,
+        lease_secret=lease_secret,
         idempotency_key=idempotency_key,
     )
 
@@ -219,6 +232,7 @@ async def asyncio(
     session_id: str,
     *,
     client: AuthenticatedClient | Client,
+    lease_secret: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> InstrumentState | Problem | None:
     """Stop the scan and the stage now; the beam stays as it is.
@@ -230,6 +244,7 @@ async def asyncio(
 
     Args:
         session_id (str):
+        lease_secret (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -244,6 +259,7 @@ async def asyncio(
         await asyncio_detailed(
             session_id=session_id,
             client=client,
+            lease_secret=lease_secret,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 
 from semphony.server.api._capacity import blocking
 from semphony.server.api._params import RunId
-from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
+from semphony.server.deps import ActorDep, OperatorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import AuditList, Run, RunCreate, RunList
+from semphony.server.services.runs import AuditQuery
 
 router = APIRouter(tags=["runs"])
 
@@ -44,3 +45,31 @@ async def list_run_audit(
 ) -> AuditList:
     """The run's audit log, oldest first."""
     return await blocking(request, services.runs.audit, run_id, after_id)
+
+
+@router.get("/v1/audit", operation_id="list_audit")
+async def list_audit(
+    request: Request,
+    services: ServicesDep,
+    _: OperatorDep,
+    after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    run_id: Annotated[str | None, Query(max_length=128)] = None,
+    session_id: Annotated[str | None, Query(max_length=128)] = None,
+    user: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[str | None, Query(max_length=32)] = None,
+    outside_runs: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> AuditList:
+    """The whole audit log, oldest first, filtered (operators only)."""
+    query = AuditQuery(
+        after_id=after_id,
+        run_id=run_id,
+        session_id=session_id,
+        user=user,
+        action=action,
+        outcome=outcome,
+        outside_runs=outside_runs,
+        limit=limit,
+    )
+    return await blocking(request, services.runs.audit_log, query)

@@ -20,7 +20,7 @@ __all__ = ["API_VERSION", "ServiceContext", "server_version"]
 
 _log = logging.getLogger("semphony.server")
 
-API_VERSION = "1.0"
+API_VERSION = "2.0"
 
 
 def server_version() -> str:

@@ -25,6 +25,11 @@ class Actor:
     method: str
     path: str
     request_id: str | None = None
+    lease_secret: str | None = None
+    source: str | None = None
+
+    def __repr__(self) -> str:  # never show the lease secret
+        return f"Actor({self.principal.name!r}, {self.method} {self.path})"
 
 
 class Facts(dict[str, Any]):
@@ -119,6 +124,8 @@ class Auditor:
                 operation_id=facts.get("operation_id"),
                 clock_s=clock_s,
                 request_id=actor.request_id if actor else None,
+                user=actor.principal.name if actor else None,
+                source=actor.source if actor else None,
             )
         except Exception as exc:  # the command's answer must not depend on the log's health
             _log.error("cannot append to the audit log", exc_info=exc)

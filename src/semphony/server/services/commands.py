@@ -39,8 +39,11 @@ class CommandService:
         self, actor: Actor, session_id: str, body: schemas.BeamRequest
     ) -> schemas.InstrumentState:
         ctx = self._ctx
-        with ctx.auditor.audited(actor, "beam.set", {"on": body.on}, session_id=session_id):
-            self._sessions.hold(session_id)
+        override = not body.on and self._sessions.override(actor, session_id)
+        params: dict[str, Any] = {"on": body.on, **({"override": True} if override else {})}
+        with ctx.auditor.audited(actor, "beam.set", params, session_id=session_id):
+            if not override:
+                self._sessions.hold(actor, session_id)
             if not body.on:
                 # Beam off is always allowed: a scan without a beam is over, so stop it first
                 # (without waiting for it); a pump or a move goes on.
@@ -52,8 +55,11 @@ class CommandService:
     def stop(self, actor: Actor, session_id: str) -> schemas.InstrumentState:
         """Stop a running scan or stage move and halt the stage; the beam is left as it is."""
         ctx = self._ctx
-        with ctx.auditor.audited(actor, "session.stop", {}, session_id=session_id):
-            self._sessions.hold(session_id)
+        override = self._sessions.override(actor, session_id)
+        params = {"override": True} if override else {}
+        with ctx.auditor.audited(actor, "session.stop", params, session_id=session_id):
+            if not override:
+                self._sessions.hold(actor, session_id)
             ctx.runner.cancel_active(_MOTION)
             ctx.driver.stop_motion()
         ctx.persist()
@@ -65,7 +71,7 @@ class CommandService:
         ctx = self._ctx
         params = body.model_dump(mode="json", exclude_unset=True)
         with ctx.auditor.audited(actor, "optics.set", params, session_id=session_id):
-            self._sessions.hold(session_id)
+            self._sessions.hold(actor, session_id)
             ctx.runner.ensure_idle()
             ctx.driver.set_optics(mapping.optics_settings(body))
         ctx.persist()
@@ -78,7 +84,7 @@ class CommandService:
         ctx = self._ctx
         with ctx.auditor.audited(actor, command, params, session_id=session_id):
             if session_id is not None:
-                self._sessions.hold(session_id)
+                self._sessions.hold(actor, session_id)
             ctx.runner.ensure_idle()
             ctx.driver.set_detector(
                 mapping.detector_settings(
@@ -110,7 +116,7 @@ class CommandService:
         with ctx.auditor.audited(
             actor, command, params, session_id=session_id, outcome="accepted", status_code=202
         ) as facts:
-            session = self._sessions.hold(session_id)
+            session = self._sessions.hold(actor, session_id)
             op = ctx.runner.submit(
                 kind=kind,
                 run_id=session.run_id,

@@ -42,7 +42,7 @@ class OperationService:
         ) as facts:
             facts["operation_id"] = op.id
             if not op.terminal and op.session_id is not None:
-                ctx.leases.require(op.session_id)
+                ctx.leases.require(op.session_id, actor.lease_secret)
             return ctx.runner.cancel(operation_id)
 
     def list(self, run_id: str, kind: str | None, status: str | None) -> schemas.OperationList:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from semphony.server import mapping, schemas
 from semphony.server.errors import ProblemError
 from semphony.server.services._context import ServiceContext
@@ -9,9 +11,23 @@ from semphony.server.services.audit import Actor
 from semphony.server.store import Run
 from semphony.server.store._rows import MAX_SEQ
 
-__all__ = ["LIST_LIMIT", "RunService"]
+__all__ = ["LIST_LIMIT", "AuditQuery", "RunService"]
 
 LIST_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit entries to list."""
+
+    after_id: int = 0
+    run_id: str | None = None
+    session_id: str | None = None
+    user: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    outside_runs: bool = False
+    limit: int = LIST_LIMIT
 
 
 class RunService:
@@ -40,10 +56,23 @@ class RunService:
 
     def audit(self, run_id: str, after_id: int) -> schemas.AuditList:
         self.require(run_id)
-        if after_id >= MAX_SEQ:
+        return self.audit_log(AuditQuery(run_id=run_id, after_id=after_id))
+
+    def audit_log(self, query: AuditQuery) -> schemas.AuditList:
+        """Audit entries in order, filtered (`GET /v1/audit`, and a run's log)."""
+        if query.after_id >= MAX_SEQ:
             return schemas.AuditList(items=[])  # no entry has an id that large
         store = self._ctx.store
-        records = store.audit.entries(run_id=run_id, after_seq=after_id, max_items=LIST_LIMIT)
+        records = store.audit.entries(
+            run_id=query.run_id,
+            after_seq=query.after_id,
+            max_items=min(query.limit, LIST_LIMIT),
+            session_id=query.session_id,
+            user=query.user,
+            command=query.action,
+            outcome=query.outcome,
+            outside_runs=query.outside_runs,
+        )
         holders: dict[str, str | None] = {}
         items = []
         for record in records:

@@ -42,14 +42,14 @@ class SessionService:
         with auditor.audited(actor, "session.start", params, run_id=run_id, status_code=201) as f:
             self._runs.require(run_id)
             lease_s = request.lease_s if "lease_s" in request.model_fields_set else None
-            session = self._ctx.leases.acquire(
+            session, secret = self._ctx.leases.acquire(
                 run_id,
-                request.holder or actor.principal.role,
+                request.holder or actor.principal.name,
                 role=actor.principal.role,
                 lease_s=lease_s,
             )
             f["session_id"] = session.id
-        return self.model(session)
+        return self.model(session).model_copy(update={"lease_secret": secret})
 
     def require(self, session_id: str) -> Session:
         """The session; 404 when there is none."""
@@ -58,17 +58,27 @@ class SessionService:
             raise ProblemError(404, f"no session with id {session_id!r}", reason="not_found")
         return session
 
-    def hold(self, session_id: str) -> Session:
-        """The session, if it holds the lease now; the lease problem (or 404) otherwise."""
+    def hold(self, actor: Actor, session_id: str) -> Session:
+        """The session, if it holds the lease now and `actor` has its secret; the lease problem
+        (or 404) otherwise."""
         current = self._ctx.leases.current()
         if current is None or current.id != session_id:
             self.require(session_id)
-        return self._ctx.leases.require(session_id)
+        return self._ctx.leases.require(session_id, actor.lease_secret)
+
+    def override(self, actor: Actor, session_id: str) -> bool:
+        """For the stop button (beam off, stop): False when `actor` holds the session's lease;
+        True when another operator presses it without the lease, which is allowed and audited
+        as an override. An unknown session is still 404."""
+        if self._ctx.leases.holds(session_id, actor.lease_secret):
+            return False
+        self.require(session_id)
+        return True
 
     def heartbeat(self, actor: Actor, session_id: str) -> schemas.Session:
         with self._ctx.auditor.audited(actor, "session.heartbeat", {}, session_id=session_id):
-            self.hold(session_id)
-            session = self._ctx.leases.heartbeat(session_id)
+            self.hold(actor, session_id)
+            session = self._ctx.leases.heartbeat(session_id, actor.lease_secret)
         return self.model(session)
 
     def end(self, actor: Actor, session_id: str) -> schemas.Session:
@@ -76,6 +86,7 @@ class SessionService:
         with ctx.auditor.audited(actor, "session.end", {}, session_id=session_id):
             session = self.require(session_id)
             if session.active:
+                self.hold(actor, session_id)
                 active = ctx.runner.active_operation_id
                 if active is not None:
                     op = ctx.store.operations.get(active)

@@ -135,6 +135,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             )
         ),
     ),
+    # 4: the digest of each session's lease secret; who (by name) sent each audited command, from
+    # where, and how many refusals one entry stands for (unauthenticated ones are counted per
+    # source and minute)
+    (
+        "ALTER TABLE sessions ADD COLUMN secret_sha256 TEXT",
+        "ALTER TABLE audit ADD COLUMN user_name TEXT",
+        "ALTER TABLE audit ADD COLUMN source TEXT",
+        "ALTER TABLE audit ADD COLUMN repeats INTEGER",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)

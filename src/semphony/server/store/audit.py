@@ -34,6 +34,9 @@ def _audit(row: Row) -> AuditRecord:
         operation_id=row["operation_id"],
         clock_s=row["clock_s"],
         request_id=row["request_id"],
+        user=row["user_name"],
+        source=row["source"],
+        repeats=row["repeats"] or 1,
     )
 
 
@@ -61,6 +64,9 @@ class AuditRepository:
         operation_id: str | None = None,
         clock_s: float | None = None,
         request_id: str | None = None,
+        user: str | None = None,
+        source: str | None = None,
+        repeats: int = 1,
     ) -> AuditRecord:
         """Append one entry (pass the token's fingerprint, never the token).
 
@@ -72,7 +78,7 @@ class AuditRepository:
         if clock_s is not None and not math.isfinite(clock_s):
             # A database would store NaN as NULL and the entry would lie about what it was given.
             raise ValueError(f"clock_s: must be finite, got {clock_s}")
-        args = dict(params or {})
+        args = _finite(dict(params or {}))
         text = dumps(args, "params")
         at = ts(self._clock())
         clock = None if clock_s is None else float(clock_s)
@@ -80,7 +86,8 @@ class AuditRepository:
             row = tx.execute(
                 "INSERT INTO audit (at, actor_role, token_fingerprint, session_id, run_id, method,"
                 " path, command, params, outcome, status_code, reason, operation_id, clock_s,"
-                " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                " request_id, user_name, source, repeats)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 (
                     secs(at),
                     actor_role,
@@ -97,6 +104,9 @@ class AuditRepository:
                     operation_id,
                     clock,
                     request_id,
+                    user,
+                    source,
+                    repeats,
                 ),
             ).fetchone()
         return AuditRecord(
@@ -116,20 +126,54 @@ class AuditRepository:
             operation_id=operation_id,
             clock_s=clock,
             request_id=request_id,
+            user=user,
+            source=source,
+            repeats=repeats,
         )
 
     def entries(
-        self, *, run_id: str | None = None, after_seq: int = 0, max_items: int = 100
+        self,
+        *,
+        run_id: str | None = None,
+        after_seq: int = 0,
+        max_items: int = 100,
+        session_id: str | None = None,
+        user: str | None = None,
+        command: str | None = None,
+        outcome: str | None = None,
+        outside_runs: bool = False,
     ) -> list[AuditRecord]:
-        """Entries in order, all or one run's, starting after ``after_seq``."""
+        """Entries in order after ``after_seq``, filtered by any of the given columns
+        (``outside_runs``: only commands that belong to no run)."""
         if after_seq >= MAX_SEQ:
             return []  # no seq exceeds the largest integer the database stores
         sql = "SELECT * FROM audit WHERE seq > ?"
         args: list[Any] = [after_seq]
-        if run_id is not None:
-            sql += " AND run_id = ?"
-            args.append(run_id)
+        for column, value in (
+            ("run_id", run_id),
+            ("session_id", session_id),
+            ("user_name", user),
+            ("command", command),
+            ("outcome", outcome),
+        ):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if outside_runs:
+            sql += " AND run_id IS NULL"
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit(max_items))
         with self._db.read() as conn:
             return [_audit(r) for r in conn.execute(sql, args).fetchall()]
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every non-finite float written as a string ("NaN", "Infinity", "-Infinity"):
+    a refused request's parameters are recorded as sent, in JSON that stays valid."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

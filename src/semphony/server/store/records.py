@@ -57,6 +57,7 @@ class Session:
     ended_at: datetime | None = None
     end_reason: str | None = None
     lease_s: float | None = None
+    secret_sha256: str | None = None
 
     @property
     def active(self) -> bool:
@@ -154,3 +155,6 @@ class AuditRecord:
     operation_id: str | None
     clock_s: float | None = None
     request_id: str | None = None
+    user: str | None = None
+    source: str | None = None
+    repeats: int = 1

@@ -24,6 +24,7 @@ def _session(row: Row) -> Session:
         ended_at=ts_opt(row["ended_at"]),
         end_reason=row["end_reason"],
         lease_s=row["lease_s"],
+        secret_sha256=row["secret_sha256"],
     )
 
 
@@ -42,6 +43,7 @@ class SessionRepository:
         role: str,
         lease_expires_at: datetime,
         lease_s: float | None = None,
+        secret_sha256: str | None = None,
     ) -> Session:
         """Record a new active session of ``run_id``."""
         session = Session(
@@ -52,13 +54,15 @@ class SessionRepository:
             created_at=ts(self._clock()),
             lease_expires_at=lease_expires_at,
             lease_s=lease_s,
+            secret_sha256=secret_sha256,
         )
         with self._db.write() as tx:
             if tx.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise RecordNotFoundError("run", run_id)
             tx.execute(
                 "INSERT INTO sessions (id, run_id, holder, role, created_at, lease_expires_at,"
-                f" lease_s, seq) VALUES (?, ?, ?, ?, ?, ?, ?, {next_seq('sessions')})",
+                f" lease_s, secret_sha256, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                f" {next_seq('sessions')})",
                 (
                     session.id,
                     run_id,
@@ -67,6 +71,7 @@ class SessionRepository:
                     secs(session.created_at),
                     secs(lease_expires_at),
                     lease_s,
+                    secret_sha256,
                 ),
             )
         return session
