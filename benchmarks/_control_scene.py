@@ -108,6 +108,7 @@ class Scene:
     ) -> None:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._setup_timeout_s = setup_timeout_s
         self._setup = httpx.Client(
             base_url=url, headers=headers, timeout=setup_timeout_s, limits=one
         )
@@ -208,7 +209,11 @@ class Scene:
         """The operation's record once terminal (waiting up to `wait_s`), else None."""
         try:
             op = self._json(
-                "GET", f"/v1/operations/{op_id}", params={"wait_s": wait_s}, step="read an end"
+                "GET",
+                f"/v1/operations/{op_id}",
+                params={"wait_s": wait_s},
+                step="read an end",
+                extra_timeout_s=wait_s,
             )
         except SetupError:
             return None
@@ -239,10 +244,14 @@ class Scene:
         step: str,
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        extra_timeout_s: float = 0.0,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else None
+        timeout = self._setup_timeout_s + extra_timeout_s
         try:
-            response = self._setup.request(method, path, json=body, params=params, headers=headers)
+            response = self._setup.request(
+                method, path, json=body, params=params, headers=headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise SetupError(f"{step}: {type(exc).__name__}") from exc
         if not response.is_success:
@@ -277,6 +286,7 @@ class Scene:
         trusted, self._trusted_until = self._trusted_until, 0.0
         if not ending:
             self._trusted_until = trusted
+        sent_at = time.time()
         start = time.perf_counter()
         try:
             response = self._timed.request(method, path, json=body, headers=headers)
@@ -293,7 +303,7 @@ class Scene:
             if "lease" in reason or response.status_code in (401, 403, 404):
                 self._trusted_until = 0.0
             return
-        verdict = self._verify(call, response, op_id)
+        verdict = self._verify(call, response, op_id, sent_at)
         if verdict == "ok":
             samples.ok_ms.append(elapsed_ms)
         elif verdict == "void":
@@ -301,8 +311,10 @@ class Scene:
         else:
             samples.ineffective += 1
 
-    def _verify(self, call: str, response: httpx.Response, op_id: str | None) -> str:
-        """ "ok", "void" (the operation had ended on its own) or "ineffective"."""
+    def _verify(
+        self, call: str, response: httpx.Response, op_id: str | None, sent_at: float
+    ) -> str:
+        """Whether the call did what it says: ok, void (nothing left to stop) or ineffective."""
         try:
             answer = response.json()
         except ValueError:
@@ -318,6 +330,8 @@ class Scene:
             self.op_id = None
             if call == "beam off":
                 return "ok" if answer.get("beam_on") is False else "ineffective"
+            if epoch_s(str(final["updated_at"])) < sent_at:
+                return "void"  # it had ended before the call was sent: nothing to stop
             return "ok" if final.get("status") == "cancelled" else "void"
         if call == "heartbeat":
             return "ok" if answer.get("status") == "active" else "ineffective"

@@ -44,25 +44,16 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks._control_load import TERMINAL, LoadPlan, LoadPool
+from benchmarks._control_report import PhaseResult, phase_details, phase_note, phase_rows
 from benchmarks._control_scene import PUMP, SCAN, Phase, Scene, SetupError, epoch_s, run_block
-from benchmarks._control_table import (
-    COLUMNS,
-    TARGET_CONTROL_P99_MS,
-    CallSamples,
-    EndDelay,
-    LongPollAnswer,
-    call_row,
-    end_delays,
-    longpoll_rows,
-    percentile,
-)
+from benchmarks._control_table import COLUMNS, LongPollAnswer, end_delays
 
 __all__ = ["run"]
 
@@ -100,12 +91,12 @@ _QUICK = _Plan(
 )
 _FULL = _Plan(
     samples_per_call=30,
-    unloaded_budget_s=40.0,
-    loaded_budget_s=60.0,
+    unloaded_budget_s=60.0,
+    loaded_budget_s=90.0,
     load=LoadPlan(256, 4, 32, 2, 8, 1),
     call_timeout_s=10.0,
     setup_timeout_s=10.0,
-    settle_s=0.5,
+    settle_s=0.4,
     warmup_s=3.0,
 )
 
@@ -215,23 +206,8 @@ def _prepare(data_dir: Path, token: str, *, vented: bool) -> tuple[str, int]:
 # ------------------------------------------------------------------------------- one phase
 
 
-@dataclass
-class _PhaseResult:
-    phase: Phase
-    unloaded: dict[str, CallSamples]
-    loaded: dict[str, CallSamples]
-    delays: list[EndDelay]
-    pollers: int
-    load: list[dict[str, Any]]
-    walls_s: dict[str, float]
-    setup_errors: dict[str, int]
-    started_ops: int
-    skipped: str | None = None
-    server_threads: dict[str, int | None] = field(default_factory=dict)
-
-
-def _phase(phase: Phase, data_dir: Path, token: str, image_id: str, plan: _Plan) -> _PhaseResult:
-    result = _PhaseResult(phase, {}, {}, [], plan.load.longpolls, [], {}, {}, 0)
+def _phase(phase: Phase, data_dir: Path, token: str, image_id: str, plan: _Plan) -> PhaseResult:
+    result = PhaseResult.empty(phase, plan.load.longpolls)
     began = time.monotonic()
     with (
         LoadPool(token, plan.load, image_id, data_dir.parent) as pool,
@@ -301,134 +277,11 @@ def _phase(phase: Phase, data_dir: Path, token: str, image_id: str, plan: _Plan)
     return result
 
 
-# ------------------------------------------------------------------------------- reporting
-
-
-def _rows(result: _PhaseResult) -> list[list[object]]:
-    name = result.phase.name
-    if result.skipped is not None:
-        return [[name, f"(skipped: {result.skipped})", *[None] * 9, False]]
-    rows = [
-        call_row(
-            name,
-            call,
-            result.unloaded.get(call, CallSamples()),
-            result.loaded.get(call, CallSamples()),
-            TARGET_CONTROL_P99_MS,
-        )
-        for call in result.phase.calls
-    ]
-    return rows + longpoll_rows(name, result.delays, result.pollers)
-
-
-def _load_summary(reports: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per role: threads, requests answered, refusals, timeouts, errors, rate and latency."""
-    out: dict[str, dict[str, Any]] = {}
-    for report in reports:
-        role = out.setdefault(
-            report["role"],
-            {"threads": 0, "ok": 0, "timeouts": 0, "errors": 0, "bytes": 0, "refused": {}},
-        )
-        for key in ("threads", "ok", "timeouts", "errors", "bytes"):
-            role[key] += report[key]
-        role.setdefault("latencies_ms", []).extend(report["latencies_ms"])
-        role.setdefault("elapsed_s", []).append(report["elapsed_s"])
-        role["returns"] = role.get("returns", 0) + report["returns"]
-        role["inflight_over_1s"] = role.get("inflight_over_1s", 0) + report["inflight_over_1s"]
-        oldest = [role.get("oldest_inflight_s"), report["oldest_inflight_s"]]
-        role["oldest_inflight_s"] = max((o for o in oldest if o is not None), default=None)
-        for reason, n in report["refused"].items():
-            role["refused"][reason] = role["refused"].get(reason, 0) + n
-    for role in out.values():
-        latencies = role.pop("latencies_ms")
-        elapsed = max(role.pop("elapsed_s"))
-        role["elapsed_s"] = round(elapsed, 1)
-        role["per_s"] = round(role["ok"] / elapsed, 1) if elapsed > 0 else None
-        role["mb_per_s"] = round(role["bytes"] / 1e6 / elapsed, 1) if elapsed > 0 else None
-        p50, p99 = percentile(latencies, 50.0), percentile(latencies, 99.0)
-        role["p50_ms"] = None if p50 is None else round(p50, 1)
-        role["p99_ms"] = None if p99 is None else round(p99, 1)
-    return out
-
-
-def _details(result: _PhaseResult) -> dict[str, Any]:
-    return {
-        "skipped": result.skipped,
-        "walls_s": {k: round(v, 1) for k, v in result.walls_s.items()},
-        "unloaded": {call: s.details() for call, s in result.unloaded.items()},
-        "loaded": {call: s.details() for call, s in result.loaded.items()},
-        "operations_started": result.started_ops,
-        "server_threads": result.server_threads,
-        "setup_errors": result.setup_errors,
-        "load": _load_summary(result.load),
-        "ends": [
-            {
-                "operation_id": d.operation_id,
-                "answered": d.answered,
-                "late_requests": d.late_requests,
-                "first_ms": None if d.first_ms is None else round(d.first_ms, 1),
-                "last_ms": None if d.last_ms is None else round(d.last_ms, 1),
-            }
-            for d in result.delays
-        ],
-    }
-
-
-def _phase_note(result: _PhaseResult) -> str:
-    if result.skipped is not None:
-        return f"{result.phase.name}: skipped ({result.skipped})."
-    load = _load_summary(result.load)
-    threads = ", ".join(f"{k} {v}" for k, v in result.server_threads.items())
-    parts = [
-        f"{result.phase.name}: loaded block {result.walls_s.get('loaded', 0.0):.0f} s",
-        f"server threads {threads}",
-    ]
-    state, download = load.get("state", {}), load.get("download", {})
-    longpoll = load.get("longpoll")
-    parts.append(
-        f"state polls {state.get('per_s')}/s (p50 {state.get('p50_ms')} ms, p99 "
-        f"{state.get('p99_ms')} ms, {state.get('timeouts', 0)} timeouts, "
-        f"{state.get('inflight_over_1s', 0)} still waiting > 1 s at the stop)"
-    )
-    parts.append(
-        f"downloads {download.get('mb_per_s')} MB/s ({download.get('ok', 0)} whole, "
-        f"{download.get('inflight_over_1s', 0)} still waiting > 1 s at the stop)"
-    )
-    if longpoll is not None:
-        parts.append(
-            f"long-polls: {longpoll['ok']} answers ({longpoll['returns']} ran out their 30 s), "
-            f"{longpoll['timeouts']} timeouts, {longpoll['errors']} errors, refused "
-            f"{longpoll['refused'] or 'none'}"
-        )
-    late = sum(d.late_requests for d in result.delays)
-    parts.append(f"{late} answers to polls sent after the end")
-    refusals = {
-        f"{phase} {call}": dict(s.refused)
-        for phase, block in (("unloaded", result.unloaded), ("loaded", result.loaded))
-        for call, s in block.items()
-        if s.refused
-    }
-    if refusals:
-        parts.append(f"refusals {refusals}")
-    voids = {call: s.void for call, s in result.loaded.items() if s.void}
-    if voids:
-        parts.append(f"void (scan ended first) {voids}")
-    unverified = {call: s.unverified for call, s in result.loaded.items() if s.unverified}
-    if unverified:
-        parts.append(f"tried without reading the scene back {unverified}")
-    skipped = {call: s.setup_failures for call, s in result.loaded.items() if s.setup_failures}
-    if skipped:
-        parts.append(f"not tried, scene not set up {skipped}")
-    if result.setup_errors:
-        parts.append(f"scene set-up failures {result.setup_errors}")
-    return "; ".join(parts) + "."
-
-
 def run(quick: bool) -> dict[str, object]:
     """Control-call latency with and without load, per phase (see the module docstring)."""
     plan = _QUICK if quick else _FULL
     token = secrets.token_urlsafe(24)
-    results: list[_PhaseResult] = []
+    results: list[PhaseResult] = []
     with tempfile.TemporaryDirectory(prefix="semphony-bench-control-") as tmp:
         work = Path(tmp)
         phases = (PUMP, SCAN)
@@ -445,11 +298,17 @@ def run(quick: bool) -> dict[str, object]:
         image_bytes = images[0][1]
         for phase, (image_id, _) in zip(phases, images, strict=True):
             started = time.monotonic()
-            results.append(_phase(phase, work / phase.name / "data", token, image_id, plan))
+            try:
+                result = _phase(phase, work / phase.name / "data", token, image_id, plan)
+            except (RuntimeError, SetupError, httpx.HTTPError, OSError) as exc:
+                # A phase that could not run is reported, not raised: `make bench` goes on.
+                result = PhaseResult.empty(phase, plan.load.longpolls)
+                result.skipped = f"failed: {type(exc).__name__}: {exc}"[:300]
+            results.append(result)
             results[-1].walls_s["phase"] = time.monotonic() - started
             results[-1].walls_s["prepare data dirs"] = prepared_s
         shutil.rmtree(work, ignore_errors=True)
-    rows = [row for result in results for row in _rows(result)]
+    rows = [row for result in results for row in phase_rows(result)]
     notes = (
         f"{'quick' if quick else 'full'}: {plan.samples_per_call} samples per call and block "
         f"(unloaded budget {plan.unloaded_budget_s:g} s, loaded {plan.loaded_budget_s:g} s a "
@@ -461,14 +320,14 @@ def run(quick: bool) -> dict[str, object]:
         "ok/refused/failed (failed = timeout, connection error, or no effect read back); met = "
         "p99 within target with no refusal or failure. Long-poll delays are measured from the "
         "server's recorded end of each operation (updated_at), on the shared wall clock; "
-        "'full' = every poller answered that end. " + " ".join(_phase_note(r) for r in results)
+        "'full' = every poller answered that end. " + " ".join(phase_note(r) for r in results)
     )
     return {
         "name": "control",
         "columns": COLUMNS,
         "rows": rows,
         "notes": notes,
-        "details": {r.phase.name: _details(r) for r in results},
+        "details": {r.phase.name: phase_details(r) for r in results},
     }
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks import control
 from benchmarks._control_load import LoadPlan, _Current, _Recorder
-from benchmarks._control_scene import PUMP, SCAN, epoch_s, run_block
+from benchmarks._control_report import PhaseResult, phase_details, phase_note, phase_rows
+from benchmarks._control_scene import PUMP, SCAN, SetupError, epoch_s, run_block
 from benchmarks._control_table import (
     COLUMNS,
     CallSamples,
@@ -210,8 +211,6 @@ class _FakeScene:
         self._failing = failing_prepares
 
     def prepare(self) -> None:
-        from benchmarks._control_scene import SetupError
-
         self._turn += 1
         if self._turn in self._failing:
             raise SetupError("read the state: ReadTimeout")
@@ -246,3 +245,41 @@ def test_run_block_stops_when_out_of_time() -> None:
     samples, _ = run_block(scene, samples_per_call=10, budget_s=0.0)
     assert scene.measured == []
     assert all(s.attempts == 0 for s in samples.values())
+
+
+def _phase_result() -> PhaseResult:
+    result = PhaseResult.empty(SCAN, pollers=2)
+    result.unloaded = {call: CallSamples(ok_ms=[1.0, 2.0]) for call in SCAN.calls}
+    result.loaded = {call: CallSamples(ok_ms=[3.0, 4.0]) for call in SCAN.calls}
+    result.loaded["cancel"].refused["409 lease.expired"] += 1
+    answers = [_answer("a", "op", 1.004), _answer("b", "op", 1.008)]
+    result.delays = end_delays({"op": 1.0}, answers, pollers=2)
+    return result
+
+
+def test_a_phase_gives_a_row_a_call_and_two_long_poll_rows() -> None:
+    rows = phase_rows(_phase_result())
+    assert all(len(row) == len(COLUMNS) for row in rows)
+    assert [row[1] for row in rows] == [
+        *SCAN.calls,
+        "long-poll first answer",
+        "long-poll last of 2",
+    ]
+    cells = {row[1]: dict(zip(COLUMNS, row, strict=True)) for row in rows}
+    assert cells["cancel"]["met"] is False  # one refusal
+    assert cells["health"]["met"] is True
+    assert cells["long-poll first answer"]["load p50 ms"] == pytest.approx(4.0)
+    details = phase_details(_phase_result())
+    assert details["loaded"]["cancel"]["refused"] == {"409 lease.expired": 1}
+    assert details["ends"][0]["answered"] == 2
+    assert "refusals" in phase_note(_phase_result())
+
+
+def test_a_skipped_phase_is_one_row_that_says_why_and_is_not_met() -> None:
+    result = PhaseResult.empty(PUMP, pollers=4)
+    result.skipped = "the restarted server's chamber is pumped, not vented"
+    (row,) = phase_rows(result)
+    assert len(row) == len(COLUMNS)
+    assert "chamber is pumped" in str(row[1])
+    assert row[-1] is False
+    assert "skipped" in phase_note(result)
