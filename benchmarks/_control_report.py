@@ -151,7 +151,7 @@ def phase_note(result: PhaseResult) -> str:
         parts.append(f"refusals {refusals}")
     voids = {call: s.void for call, s in result.loaded.items() if s.void}
     if voids:
-        parts.append(f"void (scan ended first) {voids}")
+        parts.append(f"void (operation ended before the call was sent) {voids}")
     unverified = {call: s.unverified for call, s in result.loaded.items() if s.unverified}
     if unverified:
         parts.append(f"tried without reading the scene back {unverified}")

@@ -332,7 +332,8 @@ class Scene:
                 return "ok" if answer.get("beam_on") is False else "ineffective"
             if epoch_s(str(final["updated_at"])) < sent_at:
                 return "void"  # it had ended before the call was sent: nothing to stop
-            return "ok" if final.get("status") == "cancelled" else "void"
+            # Ended on its own after the call was sent: the call came too late to act.
+            return "ok" if final.get("status") == "cancelled" else "ineffective"
         if call == "heartbeat":
             return "ok" if answer.get("status") == "active" else "ineffective"
         return "ok"

@@ -70,9 +70,9 @@ class CallSamples:
 
     Only `ok` calls are latency samples. `refused` counts answers that are not 2xx, by reason;
     `timeouts` and `errors` are calls with no answer in time or no connection; `ineffective` are
-    2xx answers whose effect could not be read back (e.g. a cancel after which the operation still
-    ran); `void` are calls whose scene changed under them (the scan ended on its own just before),
-    neither a success nor a failure of the call.
+    2xx answers whose effect could not be read back (a cancel after which the operation still ran,
+    or that reached the server only after the operation had ended on its own); `void` are calls
+    sent when their operation had already ended, neither a success nor a failure of the call.
     """
 
     ok_ms: list[float] = field(default_factory=list)

@@ -19,14 +19,20 @@ stopped after its phase, so requests still queued from one phase's load cannot s
 
 Measured from this process, one keep-alive connection, a fresh Idempotency-Key on each POST (as the
 SDK sends): cancel (`DELETE /v1/operations/{id}`), heartbeat, beam off, stop and health, in turn.
-Before every sample, outside the timed region, the scene is set up again (lease, beam, a running
-operation). Only answered and verified calls are latency samples: a non-2xx answer is a refusal
-(counted by reason); a timeout, a lost connection or a 2xx without its effect (the operation still
-running 10 s after a cancel, the beam still on) is a failure; a call whose operation had already
-ended on its own is void (neither). Long-polls: an operation's end is the server's recorded
-`updated_at` of its terminal record; each poller notes `time.time()` when its answer arrives (all
-processes share the machine's clock); the delay to the first and to the last of the N answers is
-taken per end, over the ends of operations the pollers were told about.
+Before a sample, outside the timed region, the scene is set up again where it may have changed
+(after a call that ends the operation or failed, or near the operation's natural end): the lease,
+the beam, a running operation. Only answered and verified calls are latency samples: a non-2xx
+answer is a refusal (counted by reason); a timeout, a lost connection or a 2xx without its effect
+(the operation still running 10 s after a cancel, the beam still on, or a scan that finished on
+its own after the cancel was sent) is a failure; a call sent when its operation had already ended
+is void (neither). Heartbeat and health are tried even when the scene could not be read back
+first (a starved server); cancel, beam off and stop are not.
+
+Long-polls: an operation's end is the server's recorded `updated_at` of its terminal record; each
+poller notes `time.time()` when its answer arrives (all processes share the machine's wall clock);
+the delay to the first and to the last of the N answers is taken per end, over the ends of the
+operations the pollers were told about. N is 256 (64 with `--quick`, which also takes fewer
+samples with shorter budgets and client timeouts: see `_QUICK`).
 """
 
 from __future__ import annotations
