@@ -4,14 +4,17 @@ the table's shape and the sampling loop, on synthetic samples (no server, no tim
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from benchmarks import control
 from benchmarks._control_load import LoadPlan, _Current, _Recorder
 from benchmarks._control_report import PhaseResult, phase_details, phase_note, phase_rows
-from benchmarks._control_scene import PUMP, SCAN, SetupError, epoch_s, run_block
+from benchmarks._control_scene import PUMP, SCAN, Scene, SetupError, epoch_s, run_block
 from benchmarks._control_table import (
     COLUMNS,
     CallSamples,
@@ -283,3 +286,62 @@ def test_a_skipped_phase_is_one_row_that_says_why_and_is_not_met() -> None:
     assert "chamber is pumped" in str(row[1])
     assert row[-1] is False
     assert "skipped" in phase_note(result)
+
+
+def _scene_answering(cancel: dict[str, str], beam_on: bool = False) -> Scene:
+    """A scan-phase scene whose server is an httpx.MockTransport with canned answers."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            return httpx.Response(200, json=cancel)
+        if request.url.path.endswith("/beam"):
+            return httpx.Response(200, json={"beam_on": beam_on})
+        if request.url.path.endswith("/heartbeat"):
+            return httpx.Response(409, json={"status": 409, "reason": "lease.expired"})
+        return httpx.Response(200, json=cancel)  # GET of the operation: as the cancel left it
+
+    scene = Scene("http://127.0.0.1:9", "t", SCAN, "run_1", call_timeout_s=1.0, setup_timeout_s=1.0)
+    transport = httpx.MockTransport(answer)
+    scene.close()  # its own clients would reach a real address; the stand-ins never do
+    scene._timed = httpx.Client(base_url="http://127.0.0.1:9", transport=transport)
+    scene._setup = httpx.Client(base_url="http://127.0.0.1:9", transport=transport)
+    scene.session_id, scene.op_id = "ses_1", "op_1"
+    return scene
+
+
+def _stamp(offset_s: float) -> str:
+    return datetime.fromtimestamp(time.time() + offset_s, tz=UTC).isoformat()
+
+
+def test_a_cancel_counts_only_when_it_cancelled_the_running_operation() -> None:
+    cancelled = {"id": "op_1", "status": "cancelled", "updated_at": _stamp(+1.0)}
+    samples = CallSamples()
+    _scene_answering(cancelled).measure("cancel", samples)
+    assert len(samples.ok_ms) == 1
+
+    ended_before = {"id": "op_1", "status": "succeeded", "updated_at": _stamp(-5.0)}
+    samples = CallSamples()
+    _scene_answering(ended_before).measure("cancel", samples)
+    assert (samples.ok_ms, samples.void, samples.ineffective) == ([], 1, 0)
+
+    ended_on_its_own_after = {"id": "op_1", "status": "succeeded", "updated_at": _stamp(+1.0)}
+    samples = CallSamples()
+    _scene_answering(ended_on_its_own_after).measure("cancel", samples)
+    assert (samples.ok_ms, samples.void, samples.ineffective) == ([], 0, 1)
+
+
+def test_beam_off_counts_only_when_the_answer_shows_the_beam_off() -> None:
+    ended = {"id": "op_1", "status": "cancelled", "updated_at": _stamp(+1.0)}
+    samples = CallSamples()
+    _scene_answering(ended, beam_on=False).measure("beam off", samples)
+    assert len(samples.ok_ms) == 1
+    samples = CallSamples()
+    _scene_answering(ended, beam_on=True).measure("beam off", samples)
+    assert (samples.ok_ms, samples.ineffective) == ([], 1)
+
+
+def test_a_refusal_is_counted_by_reason_not_timed() -> None:
+    samples = CallSamples()
+    _scene_answering({}).measure("heartbeat", samples)
+    assert samples.ok_ms == []
+    assert samples.refused == Counter({"409 lease.expired": 1})
