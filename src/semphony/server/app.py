@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from semphony.server import schemas
 from semphony.server.api import api_router, simulator_unavailable
+from semphony.server.api._audit_trail import AuditTrailMiddleware
 from semphony.server.api._capacity import Capacity, blocking
 from semphony.server.api._params import refuse_null_body
 from semphony.server.api.idempotency import IdempotencyMiddleware
@@ -36,6 +37,7 @@ from semphony.server.errors import AuthError, ProblemError
 from semphony.server.problems import BodyLimitMiddleware, install_problem_handlers
 from semphony.server.security import Authenticator
 from semphony.server.services import Services
+from semphony.server.services.audit import Auditor
 from semphony.server.settings import ServerSettings, provision_local_token
 from semphony.server.store import Store
 
@@ -78,6 +80,7 @@ def _watchdog(services: Services, stop: threading.Event) -> None:
         ticks += _WATCHDOG_INTERVAL_S
         try:
             services.expire_leases()
+            services.ctx.auditor.flush()
             if ticks >= next_health:
                 next_health = ticks + _HEALTH_EVERY_S
                 services.system.check_driver()
@@ -173,6 +176,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
             stop.set()
             await anyio.to_thread.run_sync(lambda: watchdog.join(timeout=5))
             await anyio.to_thread.run_sync(services.close)
+            await anyio.to_thread.run_sync(lambda: services.ctx.auditor.flush(everything=True))
             await anyio.to_thread.run_sync(device.close)
             await anyio.to_thread.run_sync(store.close)
 
@@ -208,8 +212,13 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
             return None
         return f"{principal.role}:{principal.fingerprint}"
 
-    # Added innermost first: the body limit wraps everything, so no layer reads an oversized body.
-    app.add_middleware(_RequestIdMiddleware)
+    def current_auditor() -> Auditor | None:
+        services = app.state.services
+        return services.ctx.auditor if isinstance(services, Services) else None
+
+    # Added innermost first. Outermost the request id (every answer, every problem carries it),
+    # then the audit trail (it sees every refusal), then the body limit (no layer inside reads an
+    # oversized body), then idempotency.
     app.add_middleware(
         IdempotencyMiddleware,
         store=current_store,
@@ -217,4 +226,11 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         principal_of=principal_of,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        AuditTrailMiddleware,
+        auditor=current_auditor,
+        capacity=current_capacity,
+        authenticator=authenticator,
+    )
+    app.add_middleware(_RequestIdMiddleware)
     return app
