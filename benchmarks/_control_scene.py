@@ -187,6 +187,9 @@ class Scene:
             "POST", f"/v1/runs/{self.run_id}/sessions", body=body, step="start a session"
         )
         self.session_id = str(session["id"])
+        # Every command of the session carries its lease secret (API 2.0).
+        for client in (self._setup, self._timed):
+            client.headers["Lease-Secret"] = str(session["lease_secret"])
 
     def _start_operation(self) -> None:
         path = f"/v1/sessions/{self.session_id}/{self.phase.start_path}"

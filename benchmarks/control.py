@@ -196,6 +196,7 @@ def _prepare(data_dir: Path, token: str, *, vented: bool) -> tuple[str, int]:
     ):
         run = _post(http, "/v1/runs", {"name": "control-benchmark-prepare"})
         session = _post(http, f"/v1/runs/{run['id']}/sessions", {"holder": "prepare"})
+        http.headers["Lease-Secret"] = str(session["lease_secret"])
         at = f"/v1/sessions/{session['id']}"
         _finish(http, _post(http, f"{at}/chamber/pump"))
         _post(http, f"{at}/beam", {"on": True})
