@@ -20,6 +20,8 @@ SemphonyError                      base of everything semphony raises on purpose
 │       ├── UnprocessableEntityError   422 (out of range, invalid field)
 │       ├── RateLimitError             429
 │       └── InternalServerError        ≥ 500 (without a device code)
+├── OutOfRangeError                a requested value is outside what the device can do (checked
+│                                  against `GET /v1/device` before anything is acquired)
 └── SemphonyGuardrailException     a client-side guardrail refused a command; nothing was sent
 ```
 
@@ -54,6 +56,7 @@ __all__ = [
     "NotFoundError",
     "OperationCancelledError",
     "OperationFailedError",
+    "OutOfRangeError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -572,6 +575,23 @@ def error_from_operation(
     return OperationFailedError(
         operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
     )
+
+
+class OutOfRangeError(SemphonyError, ValueError):
+    """A requested value is outside what the device can do; nothing was sent for it.
+
+    `field` names the setting (e.g. `l0_fov_um`), `value` is what was asked and `allowed` says
+    what the device can do, in words (e.g. `1 to 10000 µm`).
+    """
+
+    def __init__(self, *, field: str, value: object, allowed: str, where: str = "") -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}{field} {value!r} is outside what this device can do ({allowed})"
+        )
 
 
 class SemphonyGuardrailException(SemphonyError):  # noqa: N818 (the seed's name)

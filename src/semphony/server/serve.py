@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging.config
+import os
+import shutil
 import signal
 import socket
 import sys
@@ -75,6 +77,17 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-key", type=Path, default=None, help="TLS private key (PEM)")
     parser.add_argument(
         "--insecure", action="store_true", help="allow a non-loopback address without TLS"
+    )
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="shut down when standard input reaches end-of-file (the launcher that holds the "
+        "pipe has exited; Semphony.local() uses it)",
+    )
+    parser.add_argument(
+        "--remove-data-dir",
+        action="store_true",
+        help="delete --data-dir when the server exits (a temporary folder made for it)",
     )
 
 
@@ -163,7 +176,12 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         server_header=False,
     )
-    server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=settings.url(port)))
+    url = settings.url(port)
+    server = _AnnouncingServer(config, _announcement(args, settings, url))
+    if getattr(args, "watch_stdin", False):
+        from semphony.server._parent_watch import watch_parent
+
+        watch_parent(lambda: setattr(server, "should_exit", True))
     previous = signal.signal(signal.SIGTERM, _swallow_signal)
     try:
         server.run(sockets=[sock])
@@ -174,7 +192,31 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
+        if getattr(args, "remove_data_dir", False):
+            shutil.rmtree(settings.data_dir, ignore_errors=True)
     return 0 if server.started else 1
+
+
+def _announcement(args: argparse.Namespace, settings: ServerSettings, url: str) -> str:
+    """What `serve` prints once it listens: the URL first (the SDK's launcher reads that line),
+    then where the token is and the line that makes the SDK use it."""
+    lines = [_ANNOUNCEMENT.format(url=url)]
+    setting = "set" if os.name == "nt" else "export"
+    token_file = args.token_file if args.token_file is not None else None
+    if token_file is None and args.token is None:
+        token_file = settings.local_token_path
+    if token_file is not None:
+        path = Path(token_file).resolve()
+        lines.append(f"operator token in {path} (lines of `role token`)")
+        lines.append("to use this server from the SDK or the CLI, run:")
+        lines.append(f"  {setting} SEMPHONY_BASE_URL={url}")
+        lines.append(f"  {setting} SEMPHONY_TOKEN_FILE={path}")
+    else:
+        lines.append("operator token: the one given with --token (not printed)")
+        lines.append("to use this server from the SDK or the CLI, run:")
+        lines.append(f"  {setting} SEMPHONY_BASE_URL={url}")
+        lines.append(f"  {setting} SEMPHONY_TOKEN=<the --token value>")
+    return "\n".join(lines)
 
 
 def _describe(exc: Exception) -> str:
