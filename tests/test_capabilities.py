@@ -4,6 +4,8 @@ commands act once."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,6 +145,7 @@ def test_optics_set_applies_fov_and_beam_shift_as_a_pair(session: Session) -> No
 def test_acquire_to_target_path_writes_a_verified_tiff_and_read_returns_its_pixels(
     imaging_session: Session, tmp_path: Path
 ) -> None:
+    (tmp_path / "frames").mkdir()
     target = tmp_path / "frames" / "a.tiff"
     result = imaging_session.imaging.acquire(SMALL, target_path=target)
     assert result.local_path == str(target)
@@ -153,6 +156,27 @@ def test_acquire_to_target_path_writes_a_verified_tiff_and_read_returns_its_pixe
     pixels = imaging_session.imaging.read(result)
     assert pixels.shape == (96, 128)
     assert np.ptp(pixels) > 0
+
+
+def test_acquire_into_a_missing_folder_is_refused_before_scanning_and_creates_nothing(
+    imaging_session: Session, tmp_path: Path
+) -> None:
+    scans = len(imaging_session.run.operations(kind="acquisition"))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        imaging_session.imaging.acquire(SMALL, target_path=tmp_path / "missing" / "a.tiff")
+    assert not (tmp_path / "missing").exists()
+    assert len(imaging_session.run.operations(kind="acquisition")) == scans
+
+
+def test_a_downloaded_tiff_has_the_mode_the_umask_asks_for(
+    imaging_session: Session, tmp_path: Path
+) -> None:
+    previous = os.umask(0o027)
+    try:
+        imaging_session.imaging.acquire(SMALL, target_path=tmp_path / "shared.tiff")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "shared.tiff").stat().st_mode) == 0o640
 
 
 def test_read_without_a_local_file_downloads_the_pixels(imaging_session: Session) -> None:

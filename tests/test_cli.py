@@ -181,6 +181,7 @@ def test_an_unexpected_error_is_left_to_show_its_traceback() -> None:
 def test_an_roi_saved_in_one_call_is_listed_and_found_in_later_calls(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "levels").mkdir()
     save = local(
         data_dir,
         *("roi", "save", "site_a", "--resolution", "128x128", "--x-mm", "0.4", "--y-mm", "-0.2"),
