@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from semphony._exceptions import IncompatibleServerError, SemphonyError
@@ -92,6 +93,9 @@ class ClientOptions:
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     poll_wait_s: float = DEFAULT_POLL_WAIT_S
+    local_artifacts: Path | None = None
+    """The artifact folder of a server on this machine (`Semphony.local()`): downloads of its
+    images are hard links to the stored file, so each image is kept once."""
 
     def __post_init__(self) -> None:
         for name in ("timeout_s", "connect_timeout_s", "poll_wait_s"):
@@ -170,6 +174,7 @@ def resolve_options(
     timeout_s: float | None,
     max_retries: int | None,
     environ: Mapping[str, str] | None = None,
+    local_artifacts: Path | None = None,
 ) -> ClientOptions:
     """Options from the arguments, falling back to the environment.
 
@@ -199,6 +204,7 @@ def resolve_options(
         token=tok,
         timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
         max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        local_artifacts=local_artifacts,
     )
 
 

@@ -61,11 +61,7 @@ def _validation_message(exc: pydantic.ValidationError) -> str:
 def _api_message(exc: SemphonyApiError) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     # The SDK's advice names its keyword argument; here the option says it.
-    message = message.replace("overwrite=True", "--overwrite")
-    reason = exc.reason
-    if reason and reason not in message:
-        message += f" (reason {reason})"
-    return message
+    return message.replace("overwrite=True", "--overwrite")
 
 
 def describe_error(exc: BaseException) -> tuple[int, str] | None:

@@ -170,6 +170,7 @@ class _BaseClient(Generic[TransportT]):
                 token=server.token,
                 timeout_s=timeout,
                 max_retries=max_retries,
+                local_artifacts=server.artifacts_dir,
             )
             client = cls(_transport=cls._open_transport(options), _local=server)
         except BaseException:

@@ -277,34 +277,58 @@ class IncompatibleServerError(SemphonyApiError):
         super().__init__(message, url=url)
 
 
-def _problem_detail(problem: Mapping[str, Any] | None, request_id: str | None) -> str:
-    """`Beam needs vacuum (interlock.vacuum_required) [request r1]`, or "" with nothing to say."""
-    detail = _text(problem, "detail") or _text(problem, "title")
-    device_code = _text(problem, "device_code")
-    if device_code is not None:
-        device_message = _text(problem, "device_message") or "no message"
-        device = f"device error {device_code}: {device_message}"
-        detail = f"{detail}; {device}" if detail and detail != device_message else device
+def _field(name: object) -> str:
+    """A problem's field path in the caller's terms: `body.fov_um` is the argument `fov_um`."""
+    text = str(name)
+    for prefix in ("body.", "query.", "path."):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def device_code_of(problem: Mapping[str, Any] | None) -> int | None:
+    """The problem's device code as the integer the device returned, None if it has none."""
+    value = problem.get("device_code") if problem is not None else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _problem_detail(problem: Mapping[str, Any] | None, request_id: str | None = None) -> str:
+    """What went wrong, each sentence once: the detail, what the field errors and the device add
+    to it, who holds the lease; then the device code and the reason in parentheses."""
+    del request_id  # kept on the error (`request_id`), not in the sentence
+    parts: list[str] = []
+
+    def add(text: str | None) -> None:
+        if text and not any(text in part for part in parts):
+            parts.append(text)
+
+    add(_text(problem, "detail") or _text(problem, "title"))
+    errors = problem.get("errors") if problem is not None else None
+    for error in errors if isinstance(errors, list) else ():
+        if isinstance(error, Mapping):
+            message = str(error.get("message") or error.get("rule") or "invalid")
+            if not any(message in part for part in parts):
+                add(f"{_field(error.get('field', '?'))}: {message}")
+    add(_text(problem, "device_message"))
     holder = _text(problem, "lease_holder")
     if holder is not None:
-        detail = f"{detail or 'lease held'} (held by {holder})"
-    errors = problem.get("errors") if problem is not None else None
-    if isinstance(errors, list):
-        fields = "; ".join(
-            f"{e.get('field', '?')}: {e.get('message') or e.get('rule') or '?'}"
-            for e in errors
-            if isinstance(e, Mapping)
-        )
-        if fields:
-            detail = f"{detail}: {fields}" if detail else fields
-    parts = [detail] if detail else []
+        add(f"held by {holder}")
+    tags = []
+    code = device_code_of(problem)
+    if code is not None:
+        tags.append(f"device code {code}")
     reason = _text(problem, "reason")
     if reason is not None:
-        parts.append(f"({reason})")
-    rid = request_id if request_id is not None else _text(problem, "request_id")
-    if rid is not None:
-        parts.append(f"[request {rid}]")
-    return " ".join(parts)
+        tags.append(f"reason {reason}")
+    text = "; ".join(parts)
+    return f"{text} ({', '.join(tags)})" if tags and text else text or ", ".join(tags)
 
 
 def _problem_message(
@@ -314,12 +338,14 @@ def _problem_message(
     url: str | None,
     request_id: str | None,
 ) -> str:
-    """`409 Conflict on POST /v1/...: Beam needs vacuum (interlock.vacuum_required)`."""
+    """The problem in words; only a problem that says nothing falls back to the HTTP status."""
+    detail = _problem_detail(problem, request_id)
+    if _text(problem, "detail") or _text(problem, "title"):
+        return detail
     head = f"{status_code} {_status_phrase(status_code)}" if status_code is not None else "Error"
     where = _where(method, url)
     if where:
         head += f" on {where}"
-    detail = _problem_detail(problem, request_id)
     return f"{head}: {detail}" if detail else head
 
 
@@ -413,7 +439,7 @@ class DeviceError(SemphonyApiError):
         self,
         message: str | None = None,
         *,
-        device_code: str | None,
+        device_code: int | None,
         device_message: str | None,
         status_code: int | None = None,
         problem: Mapping[str, Any] | None = None,
@@ -458,7 +484,7 @@ class DeviceError(SemphonyApiError):
         if status is None and isinstance(problem.get("status"), int):
             status = problem["status"]
         return cls(
-            device_code=_text(problem, "device_code"),
+            device_code=device_code_of(problem),
             device_message=_text(problem, "device_message"),
             status_code=status,
             problem=problem,
@@ -473,8 +499,8 @@ class DeviceError(SemphonyApiError):
 def _operation_message(
     operation_id: str, kind: str | None, outcome: str, problem: Mapping[str, Any] | None
 ) -> str:
-    """`Operation op_1 (acquisition) failed: device error 12: ScScanXY failed (device.error)`."""
-    what = f"Operation {operation_id}" + (f" ({kind})" if kind else "")
+    """`the acquisition failed: ScScanXY failed (device code 12, reason device.error)`."""
+    what = f"the {kind}" if kind else f"operation {operation_id}"
     detail = _problem_detail(problem, None)
     return f"{what} {outcome}" + (f": {detail}" if detail else "")
 
@@ -540,7 +566,8 @@ def error_from_response(
     picks the class (`InternalServerError` for every status ≥ 500, `APIStatusError` for the rest).
     """
     doc = problem if isinstance(problem, Mapping) else None
-    if doc is not None and _text(doc, "device_code") is not None:
+    if device_code_of(doc) is not None:
+        assert doc is not None
         return DeviceError.from_problem(
             doc, status_code=status_code, request_id=request_id, method=method, url=url
         )
@@ -568,7 +595,8 @@ def error_from_operation(
         return OperationCancelledError(
             operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
         )
-    if doc is not None and _text(doc, "device_code") is not None:
+    if device_code_of(doc) is not None:
+        assert doc is not None
         return DeviceError.from_problem(
             doc, request_id=request_id, operation_id=operation_id, operation_kind=kind
         )

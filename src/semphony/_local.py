@@ -119,6 +119,11 @@ class LocalServer:
         return cls(process, base_url=base_url, token=token, data_dir=directory, owns_data_dir=owns)
 
     @property
+    def artifacts_dir(self) -> Path:
+        """Where the server stores its images (`<image_id>.tiff`), on this machine."""
+        return self.data_dir / "artifacts"
+
+    @property
     def running(self) -> bool:
         """Whether the child process is still alive."""
         return self.process.poll() is None

@@ -18,7 +18,14 @@ import httpx
 from semphony._exceptions import APIConnectionError, InvalidResponseError
 from semphony._wire._failures import AttemptFailedError
 
-__all__ = ["ARTIFACT_HEADERS", "CHUNK_BYTES", "Downloaded", "artifact_file", "artifact_path"]
+__all__ = [
+    "ARTIFACT_HEADERS",
+    "CHUNK_BYTES",
+    "Downloaded",
+    "artifact_file",
+    "artifact_path",
+    "link_local",
+]
 
 ARTIFACT_HEADERS = {"Accept": "image/tiff, application/octet-stream, application/problem+json"}
 CHUNK_BYTES = 1 << 20
@@ -156,3 +163,31 @@ def artifact_file(target: Path, response: httpx.Response) -> Iterator[_ArtifactF
     except BaseException:
         sink.abort()
         raise
+
+
+def link_local(
+    folder: Path, image_id: str, target: Path, expected_sha256: str | None
+) -> Downloaded | None:
+    """The stored image `image_id` of a server on this machine, hard-linked to `target`, or None
+    when it cannot be (not there, on another file system, or not matching its recorded digest).
+
+    The link is made read-only, so that editing the file in place cannot change the server's
+    stored image (which its recorded sha256 vouches for); the rest of the mode follows the umask.
+    """
+    source = folder / f"{image_id}.tiff"
+    if not source.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(source, "rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            digest.update(chunk)
+    if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
+        return None
+    temp = target.with_name(f".{target.name}.{os.getpid()}.link")
+    try:
+        os.link(source, temp)
+    except OSError:
+        return None
+    os.chmod(temp, 0o444 & ~_umask())
+    os.replace(temp, target)
+    return Downloaded(path=target, size_bytes=source.stat().st_size, sha256=digest.hexdigest())

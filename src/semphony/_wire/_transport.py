@@ -42,6 +42,7 @@ from semphony._wire._artifacts import (
     Downloaded,
     artifact_file,
     artifact_path,
+    link_local,
 )
 from semphony._wire._failures import (
     AttemptFailedError,
@@ -180,6 +181,17 @@ class TransportBase:
         self._shared.version_checked = True
         return health
 
+    def _linked(self, request: Download) -> Downloaded | None:
+        """The download as a hard link to the stored file, when the server is on this machine."""
+        folder = self.options.local_artifacts
+        if folder is None:
+            return None
+        if not request.target.parent.is_dir():
+            raise FileNotFoundError(
+                2, f"the folder {request.target.parent} does not exist", str(request.target.parent)
+            )
+        return link_local(folder, request.image_id, request.target, request.expected_sha256)
+
     def _check_open(self) -> None:
         if self._shared.closed:
             raise RuntimeError("this semphony client is closed")
@@ -260,6 +272,9 @@ class SyncTransport(TransportBase):
     def download(self, request: Download) -> Downloaded:
         """Stream an artifact to its target atomically, verifying its digest."""
         self._check_open()
+        linked = self._linked(request)
+        if linked is not None:
+            return linked
         http = self._api.get_httpx_client()
         path = artifact_path(request.image_id)
 
@@ -355,6 +370,9 @@ class AsyncTransport(TransportBase):
     async def download(self, request: Download) -> Downloaded:
         """Stream an artifact to its target atomically, verifying its digest."""
         self._check_open()
+        linked = await asyncio.to_thread(self._linked, request)
+        if linked is not None:
+            return linked
         http = self._api.get_async_httpx_client()
         path = artifact_path(request.image_id)
 
