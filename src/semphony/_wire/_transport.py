@@ -69,7 +69,7 @@ def mask_token(text: str, token: str) -> str:
     """`text` with every whole occurrence of `token` replaced by `***` (never inside a word)."""
     if not token:
         return text
-    edge = r"A-Za-z0-9._~+/=-"
+    edge = r"A-Za-z0-9_-"  # the characters of a word (and of a generated token)
     return re.sub(rf"(?<![{edge}]){re.escape(token)}(?![{edge}])", "***", text)
 
 
