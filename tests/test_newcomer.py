@@ -48,12 +48,16 @@ def test_every_answer_is_typed(client: Semphony, session: Session) -> None:
     assert entries[0].action == "session.start"
 
 
+def seen_by(seen: list[tuple[int, int, str]]) -> Any:
+    return lambda *p: seen.append(p)
+
+
 def test_pump_and_vent_report_progress(session: Session) -> None:
     session.chamber.pump()  # from wherever an earlier test left it
     session.beam.off()
     for action in (session.chamber.vent, session.chamber.pump):
         seen: list[tuple[int, int, str]] = []
-        assert action(progress=lambda *p: seen.append(p)) in ("vented", "pumped")
+        assert action(progress=seen_by(seen)) in ("vented", "pumped")
         assert seen
         assert seen[-1][0] == seen[-1][1] > 0  # done == total at the end
         assert {unit for *_, unit in seen} == {"s"}

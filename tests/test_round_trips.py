@@ -29,7 +29,9 @@ percent = st.floats(min_value=0, max_value=1e4, allow_nan=False)
 @given(st.booleans(), st.booleans(), st.booleans())
 def test_a_chamber_beam_guardrail_round_trips(vacuum: bool, vent: bool, scan: bool) -> None:
     rule = ChamberBeamGuardrail(
-        require_vacuum_for_beam=vacuum, require_beam_off_for_vent=vent, require_beam_on_for_scan=scan
+        require_vacuum_for_beam=vacuum,
+        require_beam_off_for_vent=vent,
+        require_beam_on_for_scan=scan,
     )
     doc = rule.to_dict()
     assert doc == {
