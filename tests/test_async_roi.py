@@ -137,7 +137,7 @@ def test_cancelling_the_task_stops_the_engine_at_its_next_instrument_call(
 
     async def scenario() -> None:
         async with _imaging_session(server, "async cancel engine") as (_, session):
-            task = asyncio.create_task(session._engine(engine))
+            task = asyncio.create_task(session.imaging._engine(engine))
             await asyncio.to_thread(between_calls.wait)
             task.cancel()
             while not bridges[0].cancelled:  # the task has taken the cancellation in

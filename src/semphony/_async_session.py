@@ -23,17 +23,10 @@ import asyncio
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar, Unpack
 
-from semphony._capabilities import (
-    AsyncBeamControl,
-    AsyncChamberControl,
-    AsyncImaging,
-    AsyncOpticsControl,
-    AsyncRoiRecords,
-    AsyncStageControl,
-)
+from semphony._capabilities import AsyncImaging, AsyncSide, Context
 from semphony._exceptions import SemphonyApiError
 from semphony._records import RoiRecord
-from semphony._session_base import RunBase, SessionBase, StartArgs, audit_steps
+from semphony._session_base import InstrumentParts, RunBase, SessionBase, StartArgs, audit_steps
 from semphony._state import InstrumentState
 from semphony._types import AuditEntry, DeviceInfo, Operation, RunInfo, SessionInfo
 from semphony._wire import AsyncTransport, LoopBridge, calls, one
@@ -107,23 +100,40 @@ class SessionStart:
 
 
 class AsyncSessionImaging(AsyncImaging):
-    """`session.imaging` of an `AsyncSession`, with `save_roi` and `find_roi`."""
+    """`session.imaging` of an `AsyncSession`, with `save_roi` and `find_roi`.
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session._context, session._transport)
-        self._session = session
+    They run the ROI engine (blocking code over public capabilities) in a worker thread, on an
+    `EngineView` whose requests a `LoopBridge` answers on this loop. Cancelling the awaiting task
+    stops the engine at its next request (a scan in progress is cancelled on the server) and
+    waits for it, so nothing drives the instrument behind the caller's back.
+    """
 
     async def save_roi(
         self, spec: RoiSpec, config: AcquisitionConfig | None = None, **options: Unpack[SaveArgs]
     ) -> RoiRecord:
         """Acquire and store the pyramid `spec` describes (as `Session.imaging.save_roi`)."""
         options = _progress_on_loop(options)
-        return await self._session._engine(lambda view: save_roi(view, spec, config, **options))
+        return await self._engine(lambda view: save_roi(view, spec, config, **options))
 
     async def find_roi(self, name: str, **options: Unpack[FindArgs]) -> FindRoiResult:
         """Relocate the saved ROI `name` (as `Session.imaging.find_roi`)."""
         options = _progress_on_loop(options)
-        return await self._session._engine(lambda view: find_roi(view, name, **options))
+        return await self._engine(lambda view: find_roi(view, name, **options))
+
+    async def _engine(self, engine: Callable[[EngineView], T]) -> T:
+        """Run the blocking ROI `engine` in a worker thread over this session; its result."""
+        bridge = LoopBridge(self._runner, asyncio.get_running_loop())
+        view = EngineView(self._context, bridge)
+        worker = asyncio.ensure_future(asyncio.to_thread(engine, view))
+        try:
+            # Shielded, so that our own cancellation leaves the worker to be stopped, not abandoned.
+            return await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            bridge.cancel()
+            await asyncio.wait({worker})
+            if not worker.cancelled():
+                worker.exception()  # retrieved: the caller sees the cancellation, not this
+            raise
 
 
 OptionsT = TypeVar("OptionsT", SaveArgs, FindArgs)
@@ -145,8 +155,11 @@ def _progress_on_loop(options: OptionsT) -> OptionsT:
     return moved
 
 
-class AsyncSession(SessionBase):
+class AsyncSession(SessionBase, InstrumentParts, AsyncSide):
     """Control of the instrument for one run; matches `Session` method for method."""
+
+    _context: Context
+    _runner: AsyncTransport
 
     def __init__(
         self,
@@ -155,15 +168,10 @@ class AsyncSession(SessionBase):
         guardrails: ImagingGuardrails,
         transport: AsyncTransport,
     ) -> None:
-        super().__init__(info, guardrails, transport)
+        super().__init__(info, guardrails, transport.options)
         self.run = run
-        self._transport = transport
-        self.beam = AsyncBeamControl(self._context, transport)
-        self.chamber = AsyncChamberControl(self._context, transport)
-        self.stage = AsyncStageControl(self._context, transport)
-        self.optics = AsyncOpticsControl(self._context, transport)
-        self.imaging = AsyncSessionImaging(self)
-        self.rois = AsyncRoiRecords(transport)
+        self._transport = self._runner = transport
+        self.imaging = AsyncSessionImaging(self._context, transport)
         self._heartbeat = asyncio.create_task(self._beat(), name=f"semphony-heartbeat-{self.id}")
 
     async def state(self) -> InstrumentState:
@@ -204,20 +212,6 @@ class AsyncSession(SessionBase):
             await self.aclose()
         except SemphonyApiError as release_error:
             self._release_failed(release_error)
-
-    async def _engine(self, engine: Callable[[EngineView], T]) -> T:
-        """Run the blocking ROI `engine` in a worker thread over this session; its result."""
-        bridge = LoopBridge(self._transport, asyncio.get_running_loop())
-        worker = asyncio.ensure_future(asyncio.to_thread(engine, EngineView(self, bridge)))
-        try:
-            # Shielded, so that our own cancellation leaves the worker to be stopped, not abandoned.
-            return await asyncio.shield(worker)
-        except asyncio.CancelledError:
-            bridge.cancel()
-            await asyncio.wait({worker})
-            if not worker.cancelled():
-                worker.exception()  # retrieved: the caller sees the cancellation, not this
-            raise
 
     async def _beat(self) -> None:
         while True:

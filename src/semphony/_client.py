@@ -12,17 +12,25 @@ from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack
 
 from semphony._async_session import AsyncRun
 from semphony._base_client import ClientOptions, resolve_options
-from semphony._capabilities import AsyncRoiRecords, RoiRecords
+from semphony._capabilities import (
+    AsyncRoiRecords,
+    AsyncSide,
+    Pair,
+    RoiRecords,
+    SyncRunner,
+    SyncSide,
+)
 from semphony._exceptions import SemphonyError
 from semphony._local import LocalServer
 from semphony._state import InstrumentState
 from semphony._types import DeviceInfo, Health, SimFault, SimTruth
-from semphony._wire import AsyncTransport, Call, Steps, SyncTransport, TransportBase, calls
+from semphony._wire import AsyncTransport, Call, Steps, SyncTransport, TransportBase, calls, one
 from semphony.session import Run
 
 __all__ = ["AsyncRun", "AsyncSemphony", "DetectorSettings", "Placement", "Semphony", "ServerHealth"]
 
 TransportT = TypeVar("TransportT", bound=TransportBase)
+RunnerT = TypeVar("RunnerT", SyncRunner, AsyncTransport)
 T = TypeVar("T")
 
 ServerHealth = Health
@@ -93,11 +101,11 @@ def _detector_call(values: dict[str, float]) -> Call[InstrumentState]:
     return calls.sim_set_detector(values)
 
 
-class _Resource(Generic[TransportT]):
+class _Resource(Generic[RunnerT]):
     """Something that hangs off a client and calls through its transport."""
 
-    def __init__(self, transport: TransportT) -> None:
-        self._transport = transport
+    def __init__(self, runner: RunnerT) -> None:
+        self._runner: RunnerT = runner
 
 
 class _BaseClient(Generic[TransportT]):
@@ -124,16 +132,17 @@ class _BaseClient(Generic[TransportT]):
             self._owns_transport = False
         self._transport: TransportT = _transport
         self._local = _local
-        self._mount(_transport)
+
+    _transport_class: type[TransportT]
 
     @classmethod
     def _open_transport(cls, options: ClientOptions) -> TransportT:
         """A new transport (with its own connection pool) of this client's kind."""
-        raise NotImplementedError
+        return cls._transport_class(options)
 
-    def _mount(self, transport: TransportT) -> None:
-        """Hang the resources (`runs`, `rois`, `simulator`) off this client."""
-        raise NotImplementedError
+    @property
+    def _runner(self) -> TransportT:
+        return self._transport
 
     @classmethod
     def local(
@@ -214,63 +223,106 @@ class _BaseClient(Generic[TransportT]):
 # sync
 
 
-class Runs(_Resource[SyncTransport]):
+class Runs(_Resource[SyncRunner]):
     """`client.runs`: create, list and retrieve runs."""
 
     def create(self, *, name: str, description: str | None = None) -> Run:
         """Create a run named `name`."""
-        return Run(self._transport, self._transport.send(_run_call(name, description)))
+        return Run(self._runner, self._runner.run(one(_run_call(name, description))))
 
     def list(self) -> list[Run]:
         """Every run on the server, oldest first as the server orders them."""
-        return [Run(self._transport, info) for info in self._transport.send(calls.list_runs())]
+        return [Run(self._runner, info) for info in self._runner.run(one(calls.list_runs()))]
 
     def retrieve(self, run_id: str) -> Run:
         """The run `run_id` (404 `NotFoundError` if there is none)."""
-        return Run(self._transport, self._transport.send(calls.get_run(_run_id(run_id))))
+        return Run(self._runner, self._runner.run(one(calls.get_run(_run_id(run_id)))))
 
 
-class Simulator(_Resource[SyncTransport]):
+class Simulator(_Resource[SyncRunner]):
     """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
 
     def reload(self, **placement: Unpack[Placement]) -> SimTruth:
         """Remount the specimen: `shift_x_um=`, `shift_y_um=` (µm), `rotation_deg=` (unset
         values are drawn from the seed). The new ground truth."""
-        return self._transport.run(_sim(calls.sim_reload(_given(placement))))
+        return self._runner.run(_sim(calls.sim_reload(_given(placement))))
 
     def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:
         """The specimen's placement relative to its first load; with `x_mm`, `y_mm`, where the
         point that lay there at first load lies now (`point_now`)."""
-        return self._transport.run(_sim(calls.sim_truth(x_mm, y_mm)))
+        return self._runner.run(_sim(calls.sim_truth(x_mm, y_mm)))
 
     def inject(self, fault: str, **params: Any) -> list[SimFault]:
         """Inject a fault (`scan_error`, `vacuum_loss`, `drop_move`, `slow`); the active faults."""
-        return self._transport.run(_sim(_fault_call(fault, params)))
+        return self._runner.run(_sim(_fault_call(fault, params)))
 
     def clear_faults(self) -> list[SimFault]:
         """Remove every injected fault; the (empty) list of active faults."""
-        return self._transport.run(_sim(calls.sim_clear_faults()))
+        return self._runner.run(_sim(calls.sim_clear_faults()))
 
     def set_detector(self, **detector: Unpack[DetectorSettings]) -> InstrumentState:
         """Change the simulated detector's `gain=`, `offset=` or `gamma=`; the state after."""
-        return self._transport.run(_sim(_detector_call(_given(detector))))
+        return self._runner.run(_sim(_detector_call(_given(detector))))
 
 
-class Semphony(_BaseClient[SyncTransport]):
+class AsyncRuns(_Resource[AsyncTransport]):
+    """`client.runs` of `AsyncSemphony`."""
+
+    async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
+        """Create a run named `name`."""
+        return AsyncRun(self._runner, await self._runner.send(_run_call(name, description)))
+
+    async def list(self) -> list[AsyncRun]:
+        """Every run on the server."""
+        infos = await self._runner.send(calls.list_runs())
+        return [AsyncRun(self._runner, info) for info in infos]
+
+    async def retrieve(self, run_id: str) -> AsyncRun:
+        """The run `run_id`."""
+        info = await self._runner.send(calls.get_run(_run_id(run_id)))
+        return AsyncRun(self._runner, info)
+
+
+class AsyncSimulator(_Resource[AsyncTransport]):
+    """`client.simulator` of `AsyncSemphony`."""
+
+    async def reload(self, **placement: Unpack[Placement]) -> SimTruth:
+        """Remount the specimen; the new ground truth."""
+        return await self._runner.run(_sim(calls.sim_reload(_given(placement))))
+
+    async def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:
+        """The specimen's placement relative to its first load."""
+        return await self._runner.run(_sim(calls.sim_truth(x_mm, y_mm)))
+
+    async def inject(self, fault: str, **params: Any) -> list[SimFault]:
+        """Inject a fault; the active faults."""
+        return await self._runner.run(_sim(_fault_call(fault, params)))
+
+    async def clear_faults(self) -> list[SimFault]:
+        """Remove every injected fault."""
+        return await self._runner.run(_sim(calls.sim_clear_faults()))
+
+    async def set_detector(self, **detector: Unpack[DetectorSettings]) -> InstrumentState:
+        """Change the simulated detector's gain, offset or gamma; the state after."""
+        return await self._runner.run(_sim(_detector_call(_given(detector))))
+
+
+# ---------------------------------------------------------------------------------------------
+# the clients
+
+
+class _Resources:
+    """The resources of a client, each declared once for the sync and the async side."""
+
+    runs = Pair(Runs, AsyncRuns, per_session=False)
+    rois = Pair(RoiRecords, AsyncRoiRecords, per_session=False)
+    simulator = Pair(Simulator, AsyncSimulator, per_session=False)
+
+
+class Semphony(_BaseClient[SyncTransport], _Resources, SyncSide):
     """The synchronous semphony client."""
 
-    runs: Runs
-    rois: RoiRecords
-    simulator: Simulator
-
-    @classmethod
-    def _open_transport(cls, options: ClientOptions) -> SyncTransport:
-        return SyncTransport(options)
-
-    def _mount(self, transport: SyncTransport) -> None:
-        self.runs = Runs(transport)
-        self.rois = RoiRecords(transport)
-        self.simulator = Simulator(transport)
+    _transport_class = SyncTransport
 
     def health(self) -> Health:
         """Liveness, API version, server version and driver (checks the API version too)."""
@@ -298,67 +350,10 @@ class Semphony(_BaseClient[SyncTransport]):
         self.close()
 
 
-# ---------------------------------------------------------------------------------------------
-# async
-
-
-class AsyncRuns(_Resource[AsyncTransport]):
-    """`client.runs` of `AsyncSemphony`."""
-
-    async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
-        """Create a run named `name`."""
-        return AsyncRun(self._transport, await self._transport.send(_run_call(name, description)))
-
-    async def list(self) -> list[AsyncRun]:
-        """Every run on the server."""
-        infos = await self._transport.send(calls.list_runs())
-        return [AsyncRun(self._transport, info) for info in infos]
-
-    async def retrieve(self, run_id: str) -> AsyncRun:
-        """The run `run_id`."""
-        info = await self._transport.send(calls.get_run(_run_id(run_id)))
-        return AsyncRun(self._transport, info)
-
-
-class AsyncSimulator(_Resource[AsyncTransport]):
-    """`client.simulator` of `AsyncSemphony`."""
-
-    async def reload(self, **placement: Unpack[Placement]) -> SimTruth:
-        """Remount the specimen; the new ground truth."""
-        return await self._transport.run(_sim(calls.sim_reload(_given(placement))))
-
-    async def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:
-        """The specimen's placement relative to its first load."""
-        return await self._transport.run(_sim(calls.sim_truth(x_mm, y_mm)))
-
-    async def inject(self, fault: str, **params: Any) -> list[SimFault]:
-        """Inject a fault; the active faults."""
-        return await self._transport.run(_sim(_fault_call(fault, params)))
-
-    async def clear_faults(self) -> list[SimFault]:
-        """Remove every injected fault."""
-        return await self._transport.run(_sim(calls.sim_clear_faults()))
-
-    async def set_detector(self, **detector: Unpack[DetectorSettings]) -> InstrumentState:
-        """Change the simulated detector's gain, offset or gamma; the state after."""
-        return await self._transport.run(_sim(_detector_call(_given(detector))))
-
-
-class AsyncSemphony(_BaseClient[AsyncTransport]):
+class AsyncSemphony(_BaseClient[AsyncTransport], _Resources, AsyncSide):
     """The asynchronous semphony client; matches `Semphony` method for method."""
 
-    runs: AsyncRuns
-    rois: AsyncRoiRecords
-    simulator: AsyncSimulator
-
-    @classmethod
-    def _open_transport(cls, options: ClientOptions) -> AsyncTransport:
-        return AsyncTransport(options)
-
-    def _mount(self, transport: AsyncTransport) -> None:
-        self.runs = AsyncRuns(transport)
-        self.rois = AsyncRoiRecords(transport)
-        self.simulator = AsyncSimulator(transport)
+    _transport_class = AsyncTransport
 
     async def health(self) -> Health:
         """Liveness, API version, server version and driver (checks the API version too)."""

@@ -1,7 +1,8 @@
 """What runs and sessions are without I/O, and their calls written once as steps.
 
-`semphony.session` (sync) and `semphony._async_session` (async) add only the sending and the
-heartbeat (a thread there, a task here).
+The capabilities are declared here once for both sides (`Pair`); `semphony.session` (sync) and
+`semphony._async_session` (async) add only the sending and the heartbeat (a thread there, a task
+here).
 """
 
 from __future__ import annotations
@@ -9,14 +10,34 @@ from __future__ import annotations
 import datetime
 from typing import TypedDict
 
-from semphony._base_client import logger
-from semphony._capabilities import Context
+from semphony._base_client import ClientOptions, logger
+from semphony._capabilities import (
+    AsyncBeamControl,
+    AsyncChamberControl,
+    AsyncOpticsControl,
+    AsyncRoiRecords,
+    AsyncStageControl,
+    BeamControl,
+    ChamberControl,
+    Context,
+    OpticsControl,
+    Pair,
+    RoiRecords,
+    StageControl,
+)
 from semphony._exceptions import SemphonyApiError
 from semphony._types import AuditEntry, RunInfo, SessionInfo
-from semphony._wire import Call, Steps, TransportBase, calls
+from semphony._wire import Call, Steps, calls
 from semphony.guardrails import ImagingGuardrails
 
-__all__ = ["DEFAULT_LEASE_S", "RunBase", "SessionBase", "StartArgs", "audit_steps"]
+__all__ = [
+    "DEFAULT_LEASE_S",
+    "InstrumentParts",
+    "RunBase",
+    "SessionBase",
+    "StartArgs",
+    "audit_steps",
+]
 
 DEFAULT_LEASE_S = 30.0
 
@@ -66,17 +87,27 @@ def audit_steps(run_id: str) -> Steps[list[AuditEntry]]:
         after = page[-1].id
 
 
+class InstrumentParts:
+    """The capabilities every session has, each declared once for the sync and the async side."""
+
+    beam = Pair(BeamControl, AsyncBeamControl)
+    chamber = Pair(ChamberControl, AsyncChamberControl)
+    stage = Pair(StageControl, AsyncStageControl)
+    optics = Pair(OpticsControl, AsyncOpticsControl)
+    rois = Pair(RoiRecords, AsyncRoiRecords, per_session=False)
+
+
 class SessionBase:
     """What a session is, without I/O: its lease, guardrails, and the context capabilities use."""
 
-    def __init__(self, info: SessionInfo, guardrails: ImagingGuardrails, transport: TransportBase):
+    def __init__(self, info: SessionInfo, guardrails: ImagingGuardrails, options: ClientOptions):
         self.info = info
         self.id: str = info.id
         self.run_id: str = info.run_id
         self.holder: str = info.holder
         self.lease_s: float = info.lease_s
         self.guardrails = guardrails
-        self._context = Context(info.id, guardrails, transport.options)
+        self._context = Context(info.id, info.run_id, guardrails, options)
         self._closed = False
 
     def __repr__(self) -> str:

@@ -17,21 +17,13 @@ from __future__ import annotations
 import threading
 from typing import Unpack
 
-from semphony._capabilities import (
-    BeamControl,
-    ChamberControl,
-    Imaging,
-    OpticsControl,
-    RoiRecords,
-    StageControl,
-    SyncRunner,
-)
+from semphony._capabilities import Context, Imaging, SyncRunner, SyncSide
 from semphony._exceptions import SemphonyApiError
 from semphony._records import RoiRecord
-from semphony._session_base import RunBase, SessionBase, StartArgs, audit_steps
+from semphony._session_base import InstrumentParts, RunBase, SessionBase, StartArgs, audit_steps
 from semphony._state import InstrumentState
 from semphony._types import AuditEntry, DeviceInfo, Operation, RunInfo, SessionInfo
-from semphony._wire import SyncTransport, calls, one
+from semphony._wire import calls, one
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
 from semphony.roi import FindArgs, SaveArgs, find_roi, save_roi
@@ -42,7 +34,7 @@ __all__ = ["EngineView", "Run", "Session", "SessionBuilder", "SessionImaging"]
 class Run(RunBase):
     """A run on the control server: a named container of sessions, operations and audit entries."""
 
-    def __init__(self, transport: SyncTransport, info: RunInfo) -> None:
+    def __init__(self, transport: SyncRunner, info: RunInfo) -> None:
         super().__init__(info)
         self._transport = transport
 
@@ -74,22 +66,22 @@ class SessionBuilder:
         return Session(self.run, info, self.guardrails, transport)
 
 
-class EngineView:
+class EngineView(InstrumentParts, SyncSide):
     """A session's capabilities over a blocking runner: what the ROI engine drives.
 
-    A `Session` is one; `AsyncSession` builds one over a `LoopBridge` for the engine's thread.
+    A `Session` is one; `AsyncSession`'s imaging builds one over a `LoopBridge` for the engine's
+    thread.
     """
 
-    def __init__(self, base: SessionBase, runner: SyncRunner) -> None:
-        self.guardrails = base.guardrails
-        self.run_id = base.run_id
+    _context: Context
+    _runner: SyncRunner
+
+    def __init__(self, context: Context, runner: SyncRunner) -> None:
+        self._context = context
         self._runner = runner
-        self.beam = BeamControl(base._context, runner)
-        self.chamber = ChamberControl(base._context, runner)
-        self.stage = StageControl(base._context, runner)
-        self.optics = OpticsControl(base._context, runner)
-        self.rois = RoiRecords(runner)
-        self.imaging = Imaging(base._context, runner)
+        self.guardrails = context.guardrails
+        self.run_id = context.run_id
+        self.imaging = Imaging(context, runner)
 
     def state(self) -> InstrumentState:
         """The instrument's state now (a read: no guardrail)."""
@@ -103,20 +95,16 @@ class EngineView:
 class SessionImaging(Imaging):
     """`session.imaging`: acquire, read, download, and the ROI pyramid's `save_roi` / `find_roi`."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session._context, session._transport)
-        self._session = session
-
     def save_roi(
         self, spec: RoiSpec, config: AcquisitionConfig | None = None, **options: Unpack[SaveArgs]
     ) -> RoiRecord:
         """Acquire the pyramid `spec` describes at the current pose, finest level first; store it
         (see `semphony.roi.save_roi`: `specimen_id=`, `overwrite=`, `progress=`)."""
-        return save_roi(self._session, spec, config, **options)
+        return save_roi(EngineView(self._context, self._runner), spec, config, **options)
 
     def find_roi(self, name: str, **options: Unpack[FindArgs]) -> FindRoiResult:
         """Relocate the saved ROI `name` (see `semphony.roi.find_roi` for the options)."""
-        return find_roi(self._session, name, **options)
+        return find_roi(EngineView(self._context, self._runner), name, **options)
 
 
 class Session(SessionBase, EngineView):
@@ -125,13 +113,13 @@ class Session(SessionBase, EngineView):
     imaging: SessionImaging
 
     def __init__(
-        self, run: Run, info: SessionInfo, guardrails: ImagingGuardrails, transport: SyncTransport
+        self, run: Run, info: SessionInfo, guardrails: ImagingGuardrails, transport: SyncRunner
     ) -> None:
-        SessionBase.__init__(self, info, guardrails, transport)
-        EngineView.__init__(self, self, transport)
+        SessionBase.__init__(self, info, guardrails, transport.options)
+        EngineView.__init__(self, self._context, transport)
         self.run = run
         self._transport = transport
-        self.imaging = SessionImaging(self)
+        self.imaging = SessionImaging(self._context, transport)
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(
             target=self._beat, name=f"semphony-heartbeat-{self.id}", daemon=True

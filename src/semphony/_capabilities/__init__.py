@@ -12,6 +12,7 @@ from semphony._capabilities._async import (
     AsyncRoiRecords,
     AsyncStageControl,
 )
+from semphony._capabilities._pair import AsyncSide, Pair, SyncSide
 from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArgs
 from semphony._capabilities._sync import (
     BeamControl,
@@ -37,6 +38,7 @@ __all__ = [
     "AsyncImaging",
     "AsyncOpticsControl",
     "AsyncRoiRecords",
+    "AsyncSide",
     "AsyncStageControl",
     "BeamControl",
     "ChamberControl",
@@ -45,11 +47,13 @@ __all__ = [
     "MoveArgs",
     "OpticsArgs",
     "OpticsControl",
+    "Pair",
     "ProgressArg",
     "ProgressSink",
     "RoiRecords",
     "StageControl",
     "SyncRunner",
+    "SyncSide",
     "WaitArgs",
     "cancel_quietly",
     "wait_operation",

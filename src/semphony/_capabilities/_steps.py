@@ -86,9 +86,11 @@ class OpticsArgs(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class Context:
-    """What a capability needs of its session: whose lease, which guardrails, which options."""
+    """What a capability needs of its session: whose lease, which run, which guardrails, and
+    the client's options."""
 
     session_id: str
+    run_id: str
     guardrails: ImagingGuardrails
     options: ClientOptions
 

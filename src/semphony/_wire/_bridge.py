@@ -20,7 +20,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from semphony._base_client import ClientOptions
-from semphony._wire._requests import Call, Drive, Offload, Request, Steps
+from semphony._wire._requests import Call, Offload, Request, Steps, run_blocking
 from semphony._wire._transport import AsyncTransport
 
 __all__ = ["LoopBridge"]
@@ -54,15 +54,7 @@ class LoopBridge:
 
     def run(self, steps: Steps[T]) -> T:
         """Answer each request of `steps` in turn (call from the worker thread)."""
-        drive = Drive(steps)
-        while not drive.done:
-            try:
-                answer = self.perform(drive.request)
-            except BaseException as exc:  # the steps may clean up (cancel) and re-raise
-                drive.throw(exc)
-            else:
-                drive.send(answer)
-        return drive.result
+        return run_blocking(steps, self.perform)
 
     def perform(self, request: Request | None) -> Any:
         """Answer one request on the loop; offloaded work runs here, in the worker."""
@@ -83,7 +75,8 @@ class LoopBridge:
         if self._cancelled.is_set() and not essential:
             raise asyncio.CancelledError
         coro: Coroutine[Any, Any, Any] = self._transport.perform(request)
-        if essential:
+        if essential or (isinstance(request, Call) and request.starts):
+            # Not cancellable half-way: the steps must learn the operation to cancel it.
             return await coro
         self._in_flight = asyncio.current_task()
         try:

@@ -208,7 +208,8 @@ def set_beam(session_id: str, on: bool) -> Call[InstrumentState]:
 
 def chamber(session_id: str, action: Literal["pump", "vent"]) -> Call[Operation]:
     endpoint = _pump_chamber if action == "pump" else _vent_chamber
-    return Call(endpoint, OperationDoc, _into(Operation.from_dict), {"session_id": session_id})
+    kwargs = {"session_id": session_id}
+    return Call(endpoint, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
 
 
 def move_stage(session_id: str, command: StageMoveCommand) -> Call[Operation]:
@@ -216,7 +217,7 @@ def move_stage(session_id: str, command: StageMoveCommand) -> Call[Operation]:
     axes = {k: v for k, v in vars(command).items() if k != "relative" and v is not None}
     body = StageMove.from_dict({**axes, "relative": command.relative})
     kwargs = {"session_id": session_id, "body": body}
-    return Call(_move_stage, OperationDoc, _into(Operation.from_dict), kwargs)
+    return Call(_move_stage, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
 
 
 def set_optics(session_id: str, command: OpticsCommand) -> Call[InstrumentState]:
@@ -227,7 +228,8 @@ def set_optics(session_id: str, command: OpticsCommand) -> Call[InstrumentState]
 
 def start_acquisition(session_id: str, config: AcquisitionConfig) -> Call[Operation]:
     kwargs = {"session_id": session_id, "body": ConfigDoc.from_dict(config.to_dict())}
-    return Call(_start_acquisition, OperationDoc, _into(Operation.from_dict), kwargs)
+    parse = _into(Operation.from_dict)
+    return Call(_start_acquisition, OperationDoc, parse, kwargs, starts=True)
 
 
 # ------------------------------------------------------------------------- operations

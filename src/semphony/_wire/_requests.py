@@ -16,7 +16,17 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from semphony_api.types import Response
 
-__all__ = ["Call", "Download", "Drive", "Endpoint", "Offload", "Request", "Steps", "one"]
+__all__ = [
+    "Call",
+    "Download",
+    "Drive",
+    "Endpoint",
+    "Offload",
+    "Request",
+    "Steps",
+    "one",
+    "run_blocking",
+]
 
 T = TypeVar("T")
 
@@ -37,7 +47,9 @@ class Call(Generic[T]):
 
     `expected` is the generated document class a 2xx answer must parse into (None: no body);
     `parse` turns it into the SDK's own type, validated once. An `essential` call is still sent
-    after the caller gave up (the cancel of an interrupted operation).
+    after the caller gave up (the cancel of an interrupted operation). A call that `starts` an
+    operation is never abandoned half-way: interrupted, it is still awaited, so that the steps
+    learn the operation's id and can cancel it.
     """
 
     endpoint: Endpoint
@@ -46,6 +58,7 @@ class Call(Generic[T]):
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     read_timeout_s: float | None = None
     essential: bool = False
+    starts: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,3 +118,20 @@ def one(call: Call[T]) -> Steps[T]:
     """Steps of a single call: its answer."""
     answer: T = yield call
     return answer
+
+
+def run_blocking(steps: Steps[T], perform: Callable[[Request | None], Any]) -> T:
+    """Answer each request of `steps` with `perform`, blocking; what the steps return.
+
+    An exception raised while answering is thrown into the steps, which may clean up (cancel an
+    operation) and re-raise it.
+    """
+    drive = Drive(steps)
+    while not drive.done:
+        try:
+            answer = perform(drive.request)
+        except BaseException as exc:  # the steps may clean up (cancel) and re-raise
+            drive.throw(exc)
+        else:
+            drive.send(answer)
+    return drive.result

@@ -54,7 +54,7 @@ from semphony._wire._failures import (
     interpret,
     status_failure,
 )
-from semphony._wire._requests import Call, Download, Drive, Offload, Request, Steps
+from semphony._wire._requests import Call, Download, Drive, Offload, Request, Steps, run_blocking
 
 __all__ = ["AsyncTransport", "Downloaded", "SyncTransport", "TransportBase", "mask_token"]
 
@@ -206,6 +206,15 @@ class TransportBase:
 _HEALTH_DOC = _calls.health().expected
 
 
+class _InterruptedError(Exception):
+    """The answer of a call that starts an operation, and the cancellation that came meanwhile."""
+
+    def __init__(self, answer: object, error: BaseException) -> None:
+        super().__init__("interrupted while starting an operation")
+        self.answer = answer
+        self.error = error
+
+
 class SyncTransport(TransportBase):
     """Blocking calls through the generated client, with retries and error mapping."""
 
@@ -223,15 +232,7 @@ class SyncTransport(TransportBase):
 
     def run(self, steps: Steps[T]) -> T:
         """Answer each request of `steps` in turn; what they return."""
-        drive = Drive(steps)
-        while not drive.done:
-            try:
-                answer = self.perform(drive.request)
-            except BaseException as exc:  # the steps may clean up (cancel) and re-raise
-                drive.throw(exc)
-            else:
-                drive.send(answer)
-        return drive.result
+        return run_blocking(steps, self.perform)
 
     def perform(self, request: Request | None) -> Any:
         """Answer one request: send a call, stream a download, or run the offloaded work."""
@@ -322,14 +323,33 @@ class AsyncTransport(TransportBase):
         """Answer each request of `steps` in turn; what they return. A cancellation of the
         awaiting task is thrown into the steps, which cancel their operation on the server."""
         drive = Drive(steps)
+        interrupted: BaseException | None = None
         while not drive.done:
             try:
-                answer = await self.perform(drive.request)
+                if interrupted is not None:  # delivered now that the operation is known
+                    raise interrupted
+                answer = await self._answer(drive.request)
+            except _InterruptedError as late:
+                interrupted = late.error
+                drive.send(late.answer)
+                continue
             except BaseException as exc:  # the steps may clean up (cancel) and re-raise
+                interrupted = None
                 drive.throw(exc)
             else:
                 drive.send(answer)
         return drive.result
+
+    async def _answer(self, request: Request | None) -> Any:
+        """`perform(request)`; a call that starts an operation runs to its answer even when the
+        task is cancelled meanwhile (`_InterruptedError` then carries both)."""
+        if not (isinstance(request, Call) and request.starts):
+            return await self.perform(request)
+        sending = asyncio.ensure_future(self.perform(request))
+        try:
+            return await asyncio.shield(sending)
+        except asyncio.CancelledError as exc:
+            raise _InterruptedError(await sending, exc) from None
 
     async def perform(self, request: Request | None) -> Any:
         """Answer one request; offloaded work runs in a worker thread, off the event loop."""
