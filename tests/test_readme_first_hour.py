@@ -47,7 +47,7 @@ def test_the_first_hour_runs_as_written(tmp_path: Path) -> None:
         assert server.stdout is not None
         printed = [server.stdout.readline() for _ in range(5)]
         assert printed[0].startswith("semphony control server listening on http://127.0.0.1:")
-        exports = dict(m.groups() for line in printed if (m := _EXPORT.match(line)))
+        exports = {m[1]: m[2] for line in printed if (m := _EXPORT.match(line))}
         assert set(exports) == {"SEMPHONY_BASE_URL", "SEMPHONY_TOKEN_FILE"}
         env.update(exports)  # "run those two export lines as printed"
         (tmp_path / "first_hour.py").write_text(_block("python first-hour"))
