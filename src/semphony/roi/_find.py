@@ -641,7 +641,8 @@ def find_roi(
     `start` is ``"saved"`` (go to the saved pose first) or ``"current"``; `tolerance_um` defaults
     to one pixel of the finest level. ``found`` is True only when the last image, after the beam
     shift, matches the reference within the tolerance above the confidence gate. `report` writes
-    a PNG of every level's reference, last image and overlay; `progress=True` shows a display.
+    a report (PNG, PDF or SVG, by its suffix) of every level's reference, last image and overlay;
+    `progress=True` shows a display.
     """
     if start not in ("saved", "current"):
         raise ValueError(f"find_roi: start must be 'saved' or 'current', got {start!r}")
