@@ -8,6 +8,7 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,22 @@ def test_the_first_hour_runs_as_written(tmp_path: Path) -> None:
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert server.stdout is not None
-        printed = [server.stdout.readline() for _ in range(5)]
-        assert printed[0].startswith("semphony control server listening on http://127.0.0.1:")
-        exports = {m[1]: m[2] for line in printed if (m := _EXPORT.match(line))}
+        assert server.stderr is not None
+        first = server.stdout.readline()
+        assert first.startswith("semphony control server listening on http://127.0.0.1:")
+        exports: dict[str, str] = {}
+        while len(exports) < 2:  # what it tells the person follows the URL (on stderr)
+            line = server.stderr.readline()
+            assert line, "serve ended before printing the export lines"
+            if (m := _EXPORT.match(line)) is not None:
+                exports[m[1]] = m[2]
+        # Keep reading its log, so that a full pipe never stalls the server.
+        threading.Thread(target=server.stderr.read, daemon=True).start()
         assert set(exports) == {"SEMPHONY_BASE_URL", "SEMPHONY_TOKEN_FILE"}
         env.update(exports)  # "run those two export lines as printed"
         (tmp_path / "first_hour.py").write_text(_block("python first-hour"))

@@ -61,7 +61,15 @@ def _validation_message(exc: pydantic.ValidationError) -> str:
 def _api_message(exc: SemphonyApiError) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     # The SDK's advice names its keyword argument; here the option says it.
-    return message.replace("overwrite=True", "--overwrite")
+    message = message.replace("overwrite=True", "--overwrite")
+    # A value the server refused is named by the flag that set it.
+    errors = (exc.problem or {}).get("errors")
+    fields = [e.get("field") for e in errors if isinstance(e, Mapping)] if errors else []
+    for field in fields:
+        name = str(field).split(".", 1)[-1] if "." in str(field) else str(field)
+        if name.isidentifier():
+            return f"{option_of(name)}: {message}"
+    return message
 
 
 def describe_error(exc: BaseException) -> tuple[int, str] | None:

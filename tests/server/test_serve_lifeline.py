@@ -1,5 +1,6 @@
-"""`semphony serve`: what it prints once it listens, and the lifeline flags `Semphony.local()` uses
-(`--watch-stdin`, `--remove-data-dir`)."""
+"""`semphony serve`: what it prints once it listens (the URL alone on stdout, which the SDK's
+launcher reads; where the token is and the lines that use it on stderr, for the person), and the
+lifeline flags `Semphony.local()` uses (`--watch-stdin`, `--remove-data-dir`)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,17 @@ def _serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
         [sys.executable, "-m", "semphony.server", "--port", "0", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
+        assert process.stderr is not None
         lines = [process.stdout.readline().rstrip("\n")]
         while not lines[-1].startswith("  export SEMPHONY_TOKEN"):
-            lines.append(process.stdout.readline().rstrip("\n"))
+            line = process.stderr.readline()
+            assert line, "serve ended before printing how to use it"
+            lines.append(line.rstrip("\n"))
         yield process, lines
     finally:
         if process.poll() is None:
@@ -46,7 +50,7 @@ def test_serve_prints_its_url_first_then_the_token_file_and_the_lines_that_use_i
         token_file = (data_dir / "token").resolve()
         assert f"  export SEMPHONY_BASE_URL={url}" in lines
         assert f"  export SEMPHONY_TOKEN_FILE={token_file}" in lines
-        assert any(str(token_file) in line for line in lines[1:3])
+        assert f"operator token in {token_file} (lines of `role token`)" in lines
         # The lines work as printed: the SDK reads the token from the file.
         env = {"SEMPHONY_BASE_URL": url, "SEMPHONY_TOKEN_FILE": str(token_file)}
         saved = {k: os.environ.get(k) for k in (*env, "SEMPHONY_TOKEN")}

@@ -129,16 +129,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 class _AnnouncingServer(uvicorn.Server):
-    """A uvicorn server that prints its URL once it accepts connections."""
+    """A uvicorn server that prints its URL once it accepts connections (the only line on stdout,
+    which the SDK's launcher reads), then how to use it (on stderr, for the person)."""
 
-    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+    def __init__(self, config: uvicorn.Config, announcement: str, usage: str) -> None:
         super().__init__(config)
         self._announcement = announcement
+        self._usage = usage
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
             print(self._announcement, flush=True)
+            print(self._usage, file=sys.stderr, flush=True)
 
 
 def _swallow_signal(signum: int, frame: FrameType | None) -> None:
@@ -177,7 +180,7 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     url = settings.url(port)
-    server = _AnnouncingServer(config, _announcement(args, settings, url))
+    server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=url), _usage(args, settings, url))
     if getattr(args, "watch_stdin", False):
         from semphony.server._parent_watch import watch_parent
 
@@ -197,10 +200,10 @@ def serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
-def _announcement(args: argparse.Namespace, settings: ServerSettings, url: str) -> str:
-    """What `serve` prints once it listens: the URL first (the SDK's launcher reads that line),
-    then where the token is and the line that makes the SDK use it."""
-    lines = [_ANNOUNCEMENT.format(url=url)]
+def _usage(args: argparse.Namespace, settings: ServerSettings, url: str) -> str:
+    """What `serve` tells the person once it listens: where the operator token is and the lines
+    that make the SDK and the CLI use this server."""
+    lines: list[str] = []
     setting = "set" if os.name == "nt" else "export"
     token_file = args.token_file if args.token_file is not None else None
     if token_file is None and args.token is None:
