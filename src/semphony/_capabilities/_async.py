@@ -25,7 +25,7 @@ __all__ = [
     "AsyncStageControl",
 ]
 
-Path = str | os.PathLike[str]
+PathArg = str | os.PathLike[str]
 Config = AcquisitionConfig | None
 
 
@@ -89,7 +89,7 @@ class AsyncImaging(_Capability):
     """Image acquisition: `acquire` (optionally straight to a file), `read` and `download`."""
 
     async def acquire(
-        self, config: Config = None, target_path: Path | None = None, **wait: Unpack[WaitArgs]
+        self, config: Config = None, target_path: PathArg | None = None, **wait: Unpack[WaitArgs]
     ) -> AcquisitionResult:
         """Scan an image with `config` and wait for it (`progress=`, `timeout_s=`).
 
@@ -104,7 +104,7 @@ class AsyncImaging(_Capability):
         """The image's pixels (rows × columns), from `local_path` or downloaded for the purpose."""
         return await self._runner.run(_steps.read(result))
 
-    async def download(self, result: AcquisitionResult, target_path: Path) -> AcquisitionResult:
+    async def download(self, result: AcquisitionResult, target_path: PathArg) -> AcquisitionResult:
         """Stream the result's TIFF to `target_path`, atomically and digest-checked."""
         return await self._runner.run(_steps.download(result, target_path))
 

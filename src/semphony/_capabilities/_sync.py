@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Path = str | os.PathLike[str]
+PathArg = str | os.PathLike[str]
 Config = AcquisitionConfig | None
 
 
@@ -101,7 +101,7 @@ class Imaging(_Capability):
     """Image acquisition: `acquire` (optionally straight to a file), `read` and `download`."""
 
     def acquire(
-        self, config: Config = None, target_path: Path | None = None, **wait: Unpack[WaitArgs]
+        self, config: Config = None, target_path: PathArg | None = None, **wait: Unpack[WaitArgs]
     ) -> AcquisitionResult:
         """Scan an image with `config` and wait for it (`progress=`, `timeout_s=`).
 
@@ -116,7 +116,7 @@ class Imaging(_Capability):
         """The image's pixels (rows × columns), from `local_path` or downloaded for the purpose."""
         return self._runner.run(_steps.read(result))
 
-    def download(self, result: AcquisitionResult, target_path: Path) -> AcquisitionResult:
+    def download(self, result: AcquisitionResult, target_path: PathArg) -> AcquisitionResult:
         """Stream the result's TIFF to `target_path`, atomically and digest-checked."""
         return self._runner.run(_steps.download(result, target_path))
 
