@@ -36,11 +36,20 @@ a bearer token or a `token=` pair is redacted.
 
 from __future__ import annotations
 
-import http
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from semphony._messages import (
+    device_code_of,
+    operation_message,
+    place_of,
+    problem_message,
+    redact,
+    safe_url,
+    status_phrase,
+    text_of,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -67,64 +76,6 @@ __all__ = [
     "error_from_operation",
     "error_from_response",
 ]
-
-# Credentials that a server, a proxy or a URL might echo back; never let them into a message.
-# A scheme followed by a word of 8+ token characters ("Bearer abc…"), and `name=value` or JSON
-# `"name": "value"` pairs; short words are spared so "missing bearer token" stays readable.
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(
-        r"(?i)\b(token|access_token|api_key|apikey|password|secret)"
-        r"(\s*=\s*|\"\s*:\s*\"?)[^\s&,;\"']+"
-    ),
-)
-
-
-def _redact(text: str) -> str:
-    """Text with anything that looks like a credential replaced by `***`."""
-    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} ***", text)
-    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-
-
-def _safe_url(url: str | None) -> str | None:
-    """The URL without user info, query string or fragment (where tokens hide)."""
-    if url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        return _redact(url.split("?", 1)[0])
-    netloc = f"{host}{port}"
-    return _redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
-
-
-def _where(method: str | None, url: str | None) -> str:
-    """`POST /v1/...`, or whichever part is known, for messages."""
-    path: str | None = None
-    if url is not None:
-        safe = _safe_url(url) or ""
-        parts = urlsplit(safe)
-        path = parts.path or safe
-    return " ".join(p for p in (method.upper() if method else None, path) if p)
-
-
-def _text(problem: Mapping[str, Any] | None, key: str) -> str | None:
-    """A non-empty string field of the problem document, else None."""
-    if problem is None:
-        return None
-    value = problem.get(key)
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _status_phrase(status_code: int) -> str:
-    try:
-        return http.HTTPStatus(status_code).phrase
-    except ValueError:
-        return "Error"
 
 
 class SemphonyError(Exception):
@@ -156,20 +107,20 @@ class SemphonyApiError(SemphonyError):
         method: str | None = None,
         url: str | None = None,
     ) -> None:
-        self.message = _redact(message)
+        self.message = redact(message)
         super().__init__(self.message)
         self.status_code = status_code
         self.problem = dict(problem) if isinstance(problem, Mapping) else None
         self.request_id = (
-            request_id if request_id is not None else _text(self.problem, "request_id")
+            request_id if request_id is not None else text_of(self.problem, "request_id")
         )
         self.method = method.upper() if method else None
-        self.url = _safe_url(url)
+        self.url = safe_url(url)
 
     @property
     def reason(self) -> str | None:
         """The problem document's machine-readable reason (e.g. `lease.held`), if any."""
-        return _text(self.problem, "reason")
+        return text_of(self.problem, "reason")
 
     def __str__(self) -> str:
         return self.message
@@ -187,10 +138,10 @@ class APIConnectionError(SemphonyApiError):
         cause: str | None = None,
     ) -> None:
         if message is None:
-            where = _where(method, url)
+            where = place_of(method, url)
             target = "the control server"
             if url is not None:
-                parts = urlsplit(_safe_url(url) or "")
+                parts = urlsplit(safe_url(url) or "")
                 target += f" at {parts.scheme}://{parts.netloc}" if parts.netloc else ""
             message = f"Could not reach {target}" + (f" ({where})" if where else "")
             if cause:
@@ -210,7 +161,7 @@ class APITimeoutError(APIConnectionError):
         timeout_s: float | None = None,
     ) -> None:
         if message is None:
-            where = _where(method, url) or "request"
+            where = place_of(method, url) or "request"
             after = f" after {timeout_s:g} s" if timeout_s is not None else ""
             message = f"Timed out{after} waiting for the control server on {where}"
         super().__init__(message, method=method, url=url)
@@ -234,10 +185,10 @@ class InvalidResponseError(SemphonyApiError):
         request_id: str | None = None,
     ) -> None:
         self.content_type = content_type
-        self.location = _safe_url(location)
+        self.location = safe_url(location)
         if message is None:
-            where = _where(method, url) or "request"
-            status = f"{status_code} {_status_phrase(status_code)}" if status_code else "answer"
+            where = place_of(method, url) or "request"
+            status = f"{status_code} {status_phrase(status_code)}" if status_code else "answer"
             if location is not None:
                 message = (
                     f"{status} on {where} redirects to {self.location} (redirects are not followed;"
@@ -268,85 +219,13 @@ class IncompatibleServerError(SemphonyApiError):
         self.server_api_version = server_api_version
         self.client_api_version = client_api_version
         if message is None:
-            at = f" at {_safe_url(url)}" if url else ""
+            at = f" at {safe_url(url)}" if url else ""
             server = server_api_version or "an unknown API version"
             message = (
                 f"The control server{at} speaks API {server}, but this semphony client needs "
                 f"API {client_api_version}; upgrade the older of the two"
             )
         super().__init__(message, url=url)
-
-
-def _field(name: object) -> str:
-    """A problem's field path in the caller's terms: `body.fov_um` is the argument `fov_um`."""
-    text = str(name)
-    for prefix in ("body.", "query.", "path."):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
-
-
-def device_code_of(problem: Mapping[str, Any] | None) -> int | None:
-    """The problem's device code as the integer the device returned, None if it has none."""
-    value = problem.get("device_code") if problem is not None else None
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _problem_detail(problem: Mapping[str, Any] | None, request_id: str | None = None) -> str:
-    """What went wrong, each sentence once: the detail, what the field errors and the device add
-    to it, who holds the lease; then the device code and the reason in parentheses."""
-    del request_id  # kept on the error (`request_id`), not in the sentence
-    parts: list[str] = []
-
-    def add(text: str | None) -> None:
-        if text and not any(text in part for part in parts):
-            parts.append(text)
-
-    add(_text(problem, "detail") or _text(problem, "title"))
-    errors = problem.get("errors") if problem is not None else None
-    for error in errors if isinstance(errors, list) else ():
-        if isinstance(error, Mapping):
-            message = str(error.get("message") or error.get("rule") or "invalid")
-            if not any(message in part for part in parts):
-                add(f"{_field(error.get('field', '?'))}: {message}")
-    add(_text(problem, "device_message"))
-    holder = _text(problem, "lease_holder")
-    if holder is not None:
-        add(f"held by {holder}")
-    tags = []
-    code = device_code_of(problem)
-    if code is not None:
-        tags.append(f"device code {code}")
-    reason = _text(problem, "reason")
-    if reason is not None:
-        tags.append(f"reason {reason}")
-    text = "; ".join(parts)
-    return f"{text} ({', '.join(tags)})" if tags and text else text or ", ".join(tags)
-
-
-def _problem_message(
-    status_code: int | None,
-    problem: Mapping[str, Any] | None,
-    method: str | None,
-    url: str | None,
-    request_id: str | None,
-) -> str:
-    """The problem in words; only a problem that says nothing falls back to the HTTP status."""
-    detail = _problem_detail(problem, request_id)
-    if _text(problem, "detail") or _text(problem, "title"):
-        return detail
-    head = f"{status_code} {_status_phrase(status_code)}" if status_code is not None else "Error"
-    where = _where(method, url)
-    if where:
-        head += f" on {where}"
-    return f"{head}: {detail}" if detail else head
 
 
 class APIStatusError(SemphonyApiError):
@@ -365,7 +244,7 @@ class APIStatusError(SemphonyApiError):
         url: str | None = None,
     ) -> None:
         if message is None:
-            message = _problem_message(status_code, problem, method, url, request_id)
+            message = problem_message(status_code, problem, method, url, request_id)
         super().__init__(
             message,
             status_code=status_code,
@@ -455,9 +334,9 @@ class DeviceError(SemphonyApiError):
         self.operation_kind = operation_kind
         if message is None:
             if operation_id is not None:
-                message = _operation_message(operation_id, operation_kind, "failed", problem)
+                message = operation_message(operation_id, operation_kind, "failed", problem)
             else:
-                message = _problem_message(status_code, problem, method, url, request_id)
+                message = problem_message(status_code, problem, method, url, request_id)
         super().__init__(
             message,
             status_code=status_code,
@@ -468,41 +347,17 @@ class DeviceError(SemphonyApiError):
         )
 
     @classmethod
-    def from_problem(
-        cls,
-        problem: Mapping[str, Any],
-        *,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        method: str | None = None,
-        url: str | None = None,
-        operation_id: str | None = None,
-        operation_kind: str | None = None,
-    ) -> DeviceError:
-        """The device error a problem document (a 502's, or a failed operation's) describes."""
-        status = status_code
-        if status is None and isinstance(problem.get("status"), int):
-            status = problem["status"]
+    def from_problem(cls, problem: Mapping[str, Any], **where: Any) -> DeviceError:
+        """The device error a problem document (a 502's, or a failed operation's) describes;
+        `where` holds the other constructor arguments (`status_code`, `operation_id`, …)."""
+        if where.get("status_code") is None and isinstance(problem.get("status"), int):
+            where["status_code"] = problem["status"]
         return cls(
             device_code=device_code_of(problem),
-            device_message=_text(problem, "device_message"),
-            status_code=status,
+            device_message=text_of(problem, "device_message"),
             problem=problem,
-            request_id=request_id,
-            method=method,
-            url=url,
-            operation_id=operation_id,
-            operation_kind=operation_kind,
+            **where,
         )
-
-
-def _operation_message(
-    operation_id: str, kind: str | None, outcome: str, problem: Mapping[str, Any] | None
-) -> str:
-    """`the acquisition failed: ScScanXY failed (device code 12, reason device.error)`."""
-    what = f"the {kind}" if kind else f"operation {operation_id}"
-    detail = _problem_detail(problem, None)
-    return f"{what} {outcome}" + (f": {detail}" if detail else "")
 
 
 class OperationFailedError(SemphonyApiError):
@@ -524,7 +379,7 @@ class OperationFailedError(SemphonyApiError):
         self.operation_id = operation_id
         self.operation_kind = operation_kind
         if message is None:
-            message = _operation_message(operation_id, operation_kind, self._outcome, problem)
+            message = operation_message(operation_id, operation_kind, self._outcome, problem)
         status = problem.get("status") if isinstance(problem, Mapping) else None
         super().__init__(
             message,
