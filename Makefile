@@ -13,7 +13,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 help:
 	@echo "make demo             the whole story on the embedded simulated SEM"
-	@echo "make test             ruff, mypy --strict, check-generated, pytest"
+	@echo "make test             ruff, import-linter, mypy --strict, check-generated, pytest"
 	@echo "make generate         regenerate generated/ from openapi/semphony.yaml"
 	@echo "make check-generated  fail if generated/ differs from what the contract produces"
 	@echo "make bench            benchmarks: print a table, write benchmarks/results/*.json"
@@ -31,6 +31,7 @@ $(STAMP):
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

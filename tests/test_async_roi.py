@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 import pytest
 
 from semphony._async_session import AsyncSession
+from semphony._wire import LoopBridge
 from semphony.client import AsyncSemphony, NotFoundError, Semphony
 from semphony.models import AcquisitionConfig, RoiSpec
 from semphony.roi import RoiRecord
-from semphony.roi._bridge import SessionBridge, run_engine
 from semphony.roi._plan import rotate
-from semphony.roi._port import RoiSession
+from semphony.session import EngineView
 from tests._fixtures import local_client
 
 T = TypeVar("T")
@@ -54,19 +54,18 @@ def _run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 async def _beam_centre_mm(c: AsyncSemphony, session: AsyncSession) -> tuple[float, float]:
     """Where the beam really points, in stage coordinates (true stage plus beam shift)."""
-    true = (await c.simulator.truth())["stage_true"]
+    true = (await c.simulator.truth()).stage_true
+    assert true is not None
     state = await session.state()
-    bx, by = rotate(state.beam_shift_x_um, state.beam_shift_y_um, -true["r_deg"])
-    return true["x_mm"] + bx / 1000.0, true["y_mm"] + by / 1000.0
+    bx, by = rotate(state.beam_shift_x_um, state.beam_shift_y_um, -true.r_deg)
+    return true.x_mm + bx / 1000.0, true.y_mm + by / 1000.0
 
 
 async def _at_first_load_mm(c: AsyncSemphony, x_mm: float, y_mm: float) -> tuple[float, float]:
     """The stage point (x, y) of now, in the coordinates of the specimen's first load."""
     truth = await c.simulator.truth()
     ux, uy = rotate(
-        x_mm * 1000.0 - truth["shift_x_um"],
-        y_mm * 1000.0 - truth["shift_y_um"],
-        -truth["rotation_deg"],
+        x_mm * 1000.0 - truth.shift_x_um, y_mm * 1000.0 - truth.shift_y_um, -truth.rotation_deg
     )
     return ux / 1000.0, uy / 1000.0
 
@@ -91,9 +90,10 @@ def test_async_save_reload_and_find_puts_the_beam_on_the_roi(server: Semphony) -
                     (done, total, message, threading.get_ident())
                 ),
             )
-            now = (await c.simulator.truth(x_mm=saved[0], y_mm=saved[1]))["point_now"]
+            now = (await c.simulator.truth(x_mm=saved[0], y_mm=saved[1])).point_now
+            assert now is not None
             x, y = await _beam_centre_mm(c, session)
-            error_um = math.hypot(x - now["x_mm"], y - now["y_mm"]) * 1000.0
+            error_um = math.hypot(x - now.x_mm, y - now.y_mm) * 1000.0
             return record, await c.rois.retrieve("async-site"), result, error_um
 
     record, fetched, result, error_um = _run(scenario)
@@ -115,14 +115,14 @@ def test_async_save_reload_and_find_puts_the_beam_on_the_roi(server: Semphony) -
 def test_cancelling_the_task_stops_the_engine_at_its_next_instrument_call(
     server: Semphony,
 ) -> None:
-    bridges: list[SessionBridge] = []
+    bridges: list[LoopBridge] = []
     between_calls = threading.Event()
     proceed = threading.Event()
     seen: list[str] = []
 
-    def engine(port: RoiSession) -> None:
-        assert isinstance(port, SessionBridge)
-        bridges.append(port)
+    def engine(port: EngineView) -> None:
+        assert isinstance(port._runner, LoopBridge)
+        bridges.append(port._runner)
         port.state()
         between_calls.set()
         proceed.wait()  # computing, say: the task is cancelled meanwhile
@@ -137,7 +137,7 @@ def test_cancelling_the_task_stops_the_engine_at_its_next_instrument_call(
 
     async def scenario() -> None:
         async with _imaging_session(server, "async cancel engine") as (_, session):
-            task = asyncio.create_task(run_engine(session, engine))
+            task = asyncio.create_task(session.imaging._engine(engine))
             await asyncio.to_thread(between_calls.wait)
             task.cancel()
             while not bridges[0].cancelled:  # the task has taken the cancellation in
@@ -176,7 +176,7 @@ def test_cancelling_an_async_save_roi_cancels_its_scan_and_saves_nothing(
             with pytest.raises(NotFoundError):
                 await c.rois.retrieve("never-finished")
             scans = await session.run.operations(kind="acquisition")
-            return [s["status"] for s in scans], (await session.state()).active_operation_id
+            return [s.status for s in scans], (await session.state()).active_operation_id
 
     statuses, active = _run(scenario)
     assert statuses == ["cancelled"]  # the finest level's scan; the overview was never started

@@ -17,6 +17,7 @@ import pytest
 
 from semphony._async_session import AsyncRun, AsyncSession, AsyncSessionBuilder
 from semphony._exceptions import SemphonyGuardrailException
+from semphony._types import Operation
 from semphony.client import APITimeoutError, AsyncSemphony, Semphony
 from semphony.guardrails import ImagingGuardrails, StageAbsoluteLimits, StageRelativeLimits
 from semphony.models import AcquisitionConfig
@@ -55,6 +56,7 @@ def _run(client: Semphony, scenario: Callable[[AsyncSemphony], Coroutine[Any, An
 def test_an_async_session_pumps_moves_sets_optics_acquires_downloads_and_reads(
     client: Semphony, tmp_path: Path
 ) -> None:
+    (tmp_path / "frames").mkdir()
     target = tmp_path / "frames" / "a.tiff"
     reports: list[tuple[int, int, str]] = []
 
@@ -238,7 +240,7 @@ def test_cancelling_the_task_during_an_acquisition_cancels_it_on_the_server(
 ) -> None:
     seen: list[tuple[int, int]] = []
 
-    async def scenario(c: AsyncSemphony) -> tuple[list[dict[str, Any]], str | None]:
+    async def scenario(c: AsyncSemphony) -> tuple[list[Operation], str | None]:
         run = await c.runs.create(name="cancelled")
         async with run.session().start() as session:
             await session.chamber.pump()
@@ -270,7 +272,7 @@ def test_cancelling_the_task_during_an_acquisition_cancels_it_on_the_server(
 
 
 def test_an_acquisition_past_its_timeout_is_cancelled_on_the_server(client: Semphony) -> None:
-    async def scenario(c: AsyncSemphony) -> list[dict[str, Any]]:
+    async def scenario(c: AsyncSemphony) -> list[Operation]:
         run = await c.runs.create(name="timed out")
         async with run.session().start() as session:
             await session.chamber.pump()
@@ -325,22 +327,30 @@ def _public_methods(cls: type) -> dict[str, inspect.Signature]:
 
 
 def _async_twin_pairs() -> list[tuple[type, type]]:
+    from semphony._async_session import AsyncSessionImaging
     from semphony._capabilities import (
+        AsyncBeamControl,
+        AsyncChamberControl,
+        AsyncImaging,
+        AsyncOpticsControl,
+        AsyncRoiRecords,
+        AsyncStageControl,
         BeamControl,
         ChamberControl,
         Imaging,
         OpticsControl,
+        RoiRecords,
         StageControl,
     )
-    from semphony._capabilities._async_imaging import AsyncImaging
-    from semphony._capabilities._async_instrument import (
-        AsyncBeamControl,
-        AsyncChamberControl,
-        AsyncOpticsControl,
-        AsyncStageControl,
-    )
+    from semphony._client import AsyncRuns, AsyncSimulator, Runs, Simulator
+    from semphony.session import SessionImaging
 
     return [
+        (Semphony, AsyncSemphony),
+        (Runs, AsyncRuns),
+        (Simulator, AsyncSimulator),
+        (RoiRecords, AsyncRoiRecords),
+        (SessionImaging, AsyncSessionImaging),
         (Run, AsyncRun),
         (SessionBuilder, AsyncSessionBuilder),
         (Session, AsyncSession),
@@ -365,7 +375,7 @@ def test_each_async_class_matches_its_sync_twin_method_for_method(
         assert twin in async_methods, f"{async_cls.__name__} lacks {twin}"
         assert list(async_methods[twin].parameters) == list(signature.parameters), twin
         waits = inspect.iscoroutinefunction(getattr(async_cls, twin))
-        if name == "session":  # preparing a session does no I/O on either side
+        if name in ("session", "with_options", "local"):  # no I/O on either side
             assert not waits
         elif name == "start":  # awaitable and an async context manager, like `open` in anyio
             assert async_methods[twin].return_annotation == "SessionStart"

@@ -4,6 +4,8 @@ commands act once."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 
 from semphony._exceptions import SemphonyGuardrailException
+from semphony._wire import Download, SyncTransport
 from semphony.client import (
     ConflictError,
     DeviceError,
@@ -143,6 +146,7 @@ def test_optics_set_applies_fov_and_beam_shift_as_a_pair(session: Session) -> No
 def test_acquire_to_target_path_writes_a_verified_tiff_and_read_returns_its_pixels(
     imaging_session: Session, tmp_path: Path
 ) -> None:
+    (tmp_path / "frames").mkdir()
     target = tmp_path / "frames" / "a.tiff"
     result = imaging_session.imaging.acquire(SMALL, target_path=target)
     assert result.local_path == str(target)
@@ -153,6 +157,51 @@ def test_acquire_to_target_path_writes_a_verified_tiff_and_read_returns_its_pixe
     pixels = imaging_session.imaging.read(result)
     assert pixels.shape == (96, 128)
     assert np.ptp(pixels) > 0
+
+
+def test_acquire_into_a_missing_folder_is_refused_before_scanning_and_creates_nothing(
+    imaging_session: Session, tmp_path: Path
+) -> None:
+    scans = len(imaging_session.run.operations(kind="acquisition"))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        imaging_session.imaging.acquire(SMALL, target_path=tmp_path / "missing" / "a.tiff")
+    assert not (tmp_path / "missing").exists()
+    assert len(imaging_session.run.operations(kind="acquisition")) == scans
+
+
+def test_a_streamed_tiff_has_the_mode_the_umask_asks_for(
+    client: Semphony, imaging_session: Session, tmp_path: Path
+) -> None:
+    result = imaging_session.imaging.acquire(SMALL)
+    assert result.image_id is not None
+    # A server elsewhere: the image is streamed (not linked from a local artifact folder).
+    remote = SyncTransport(client.options.replace(local_artifacts=None))
+    previous = os.umask(0o027)
+    try:
+        remote.download(Download(result.image_id, tmp_path / "shared.tiff"))
+    finally:
+        os.umask(previous)
+        remote.close()
+    assert stat.S_IMODE((tmp_path / "shared.tiff").stat().st_mode) == 0o640
+
+
+def test_a_local_servers_image_is_kept_once_as_a_read_only_link(
+    client: Semphony, imaging_session: Session, tmp_path: Path
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        result = imaging_session.imaging.acquire(SMALL, target_path=tmp_path / "kept.tiff")
+    finally:
+        os.umask(previous)
+    assert client.local_server is not None
+    stored = client.local_server.artifacts_dir / f"{result.image_id}.tiff"
+    kept = (tmp_path / "kept.tiff").stat()
+    assert kept.st_ino == stored.stat().st_ino  # one file, not two copies
+    assert stat.S_IMODE(kept.st_mode) == 0o444
+    assert (
+        hashlib.sha256((tmp_path / "kept.tiff").read_bytes()).hexdigest()
+        == result.metadata["sha256"]
+    )
 
 
 def test_read_without_a_local_file_downloads_the_pixels(imaging_session: Session) -> None:
@@ -183,7 +232,7 @@ def test_a_device_failure_during_a_scan_is_a_device_error_with_code_and_message(
     finally:
         client.simulator.clear_faults()
     assert isinstance(caught.value, SemphonyApiError)
-    assert caught.value.device_code == "-12"
+    assert caught.value.device_code == -12
     assert "ScScanXY returned -12" in str(caught.value)
 
 

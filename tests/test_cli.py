@@ -166,6 +166,19 @@ def test_a_range_refusal_by_the_server_is_bad_input_and_names_its_reason() -> No
     assert "\n" not in message
 
 
+def test_a_value_the_server_refused_is_named_by_its_flag() -> None:
+    message = "dwell_time_us=0.001 is outside [0.05, 100] µs"
+    problem = {
+        "status": 422,
+        "detail": message,
+        "reason": "range.acquisition",
+        "errors": [{"field": "body.dwell_time_us", "rule": "range", "message": message}],
+    }
+    described = describe_error(UnprocessableEntityError(status_code=422, problem=problem))
+    assert described is not None
+    assert described == (2, f"--dwell-us: {message} (reason range.acquisition)")
+
+
 def test_a_missing_roi_is_a_failure_not_bad_input() -> None:
     problem = {"status": 404, "detail": "no ROI named 'nope'", "reason": "not_found"}
     described = describe_error(NotFoundError(status_code=404, problem=problem))
@@ -181,6 +194,7 @@ def test_an_unexpected_error_is_left_to_show_its_traceback() -> None:
 def test_an_roi_saved_in_one_call_is_listed_and_found_in_later_calls(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "levels").mkdir()
     save = local(
         data_dir,
         *("roi", "save", "site_a", "--resolution", "128x128", "--x-mm", "0.4", "--y-mm", "-0.2"),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import semphony._transport
+import semphony._wire._transport
 from semphony._exceptions import SemphonyError
 from semphony.client import (
     APIConnectionError,
@@ -41,7 +41,7 @@ def test_the_async_client_retries_a_5xx_with_the_same_idempotency_key(
     async def no_sleep(delay: float) -> None:
         slept.append(delay)
 
-    monkeypatch.setattr(semphony._transport, "_async_sleep", no_sleep)
+    monkeypatch.setattr(semphony._wire._transport, "_async_sleep", no_sleep)
     server.script(
         "POST", "/v1/runs", Canned.problem(503, title="Unavailable"), Canned.json(201, RUN)
     )
@@ -120,8 +120,8 @@ def test_the_async_local_client_drives_runs_and_the_simulator_and_stops_its_serv
             with pytest.raises(NotFoundError):
                 await client.runs.retrieve("run_missing")
             truth = await client.simulator.reload(shift_x_um=10.0, shift_y_um=0.0, rotation_deg=0.0)
-            assert truth["shift_x_um"] == pytest.approx(10.0)
-            assert "conventions" in await client.device()
+            assert truth.shift_x_um == pytest.approx(10.0)
+            assert (await client.device()).conventions.image_x_axis == "+x"
         return client
 
     client = asyncio.run(scenario())

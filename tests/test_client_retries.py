@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import semphony._transport
+import semphony._wire._transport
 from semphony._base_client import (
     MAX_RETRY_AFTER_S,
     MAX_RETRY_DELAY_S,
@@ -44,7 +44,7 @@ def server(_scripted: ScriptedServer) -> ScriptedServer:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The delays the client asks for, recorded instead of slept."""
     asked: list[float] = []
-    monkeypatch.setattr(semphony._transport, "_sleep", asked.append)
+    monkeypatch.setattr(semphony._wire._transport, "_sleep", asked.append)
     return asked
 
 

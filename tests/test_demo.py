@@ -8,19 +8,25 @@ from pathlib import Path
 import pytest
 
 from semphony._demo import SUMMARY_FILE, _at_first_load_mm
+from semphony._types import SimTruth
 from semphony.cli import main
 
 # What the simulator answered for `reload(shift_x_um=100, shift_y_um=0, rotation_deg=90)` and
 # `truth(x_mm=1, y_mm=0)`: the point at (1, 0) mm at first load lies at (0.1, 1.0) mm now.
-_TRUTH = {
-    "shift_x_um": 100.0,
-    "shift_y_um": 0.0,
-    "rotation_deg": 90.0,
-    "centre_x_mm": 0.0,
-    "centre_y_mm": 0.0,
-    "point_at_load": {"x_mm": 1.0, "y_mm": 0.0},
-    "point_now": {"x_mm": 0.1, "y_mm": 1.0},
-}
+_TRUTH = SimTruth.from_dict(
+    {
+        "shift_x_um": 100.0,
+        "shift_y_um": 0.0,
+        "rotation_deg": 90.0,
+        "centre_x_mm": 0.0,
+        "centre_y_mm": 0.0,
+        "specimen_kind": "texture",
+        "seed": 1,
+        "reloads": 1,
+        "point_at_load": {"x_mm": 1.0, "y_mm": 0.0},
+        "point_now": {"x_mm": 0.1, "y_mm": 1.0},
+    }
+)
 
 
 def test_a_point_now_maps_back_to_where_it_lay_at_first_load() -> None:

@@ -70,7 +70,7 @@ def wire_state(**overrides: Any) -> dict[str, Any]:
 
 def state(pose: dict[str, float] | None = None, **overrides: Any) -> InstrumentState:
     stage = {"x_mm": 0.0, "y_mm": 0.0, "z_mm": 10.0, "r_deg": 0.0, "t_deg": 0.0} | (pose or {})
-    return InstrumentState.from_wire(wire_state(stage=stage, **overrides))
+    return InstrumentState.from_dict(wire_state(stage=stage, **overrides))
 
 
 def move(axis: Axis, value: float, *, relative: bool = False) -> StageMoveCommand:
@@ -101,10 +101,10 @@ axes = st.sampled_from(AXES)
 
 
 def test_state_parses_the_wire_shape_and_keeps_unknown_keys() -> None:
-    s = InstrumentState.from_wire(wire_state(vacuum="pumped", future_field={"a": 1}))
+    s = InstrumentState.from_dict(wire_state(vacuum="pumped", future_field={"a": 1}))
     assert s.pumped
     assert not s.vented
-    assert s.stage == StagePose.from_wire(
+    assert s.stage == StagePose.from_dict(
         {"x_mm": 0.0, "y_mm": 0.0, "z_mm": 10.0, "r_deg": 0.0, "t_deg": 0.0}
     )
     assert s.detector.mode == "SE"
@@ -114,13 +114,13 @@ def test_state_parses_the_wire_shape_and_keeps_unknown_keys() -> None:
 
 
 def test_state_accepts_a_vacuum_value_a_newer_server_adds() -> None:
-    s = InstrumentState.from_wire(wire_state(vacuum="load_lock"))
+    s = InstrumentState.from_dict(wire_state(vacuum="load_lock"))
     assert s.vacuum == "load_lock"
     assert not s.pumped
 
 
 def test_state_without_a_lease_or_operation_parses() -> None:
-    s = InstrumentState.from_wire(wire_state(lease=None, active_operation_id="op9"))
+    s = InstrumentState.from_dict(wire_state(lease=None, active_operation_id="op9"))
     assert s.lease_holder is None
     assert s.busy
 
@@ -129,7 +129,7 @@ def test_state_missing_a_field_names_it() -> None:
     body = wire_state()
     del body["fov_um"]
     with pytest.raises(ValidationError) as info:
-        InstrumentState.from_wire(body)
+        InstrumentState.from_dict(body)
     assert info.value.errors()[0]["loc"] == ("fov_um",)
 
 

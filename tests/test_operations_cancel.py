@@ -1,53 +1,81 @@
-"""Cancelling an operation waits for the server to say the device stopped."""
+"""Cancelling an operation waits for the server to say the device stopped; an interrupt cancels."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from semphony_api.api.operations import cancel_operation, get_operation
+import pytest
 
-from semphony._capabilities._async_operations import async_cancel_quietly
-from semphony._capabilities._base import CANCEL_CONFIRM_WAIT_S
-from semphony._capabilities._operations import cancel_quietly
+from semphony._base_client import ClientOptions
+from semphony._capabilities import cancel_quietly, wait_operation
+from semphony._capabilities._waiting import CANCEL_CONFIRM_WAIT_S
+from semphony._types import Operation, OperationProgress
+from semphony._wire import Call, Steps
+from semphony._wire._requests import Drive
 
-
-class _Op:
-    def __init__(self, status: str) -> None:
-        self.status = status
-
-
-class _Transport:
-    """Answers the cancel with a still-running operation, the long-poll with its end."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, dict[str, Any]]] = []
-
-    def call(self, fn: Any, _expected: Any, **kwargs: Any) -> _Op:
-        self.calls.append((fn, kwargs))
-        return _Op("running" if fn is cancel_operation.sync_detailed else "cancelled")
+OPTIONS = ClientOptions(base_url="http://127.0.0.1:1", token="")
 
 
-class _AsyncTransport(_Transport):
-    async def call(self, fn: Any, _expected: Any, **kwargs: Any) -> _Op:  # type: ignore[override]
-        self.calls.append((fn, kwargs))
-        return _Op("running" if fn is cancel_operation.asyncio_detailed else "cancelled")
+def _op(status: str) -> Operation:
+    now = datetime.now(UTC)
+    return Operation(
+        id="op_1",
+        kind="acquisition",
+        status=status,
+        run_id="run_1",
+        session_id="ses_1",
+        created_at=now,
+        updated_at=now,
+        progress=OperationProgress(done=0, total=10, unit="lines"),
+    )
+
+
+def _drive(steps: Steps[Any], answer: Any) -> list[Call[Any]]:
+    """Run `steps`, answering every call with `answer(call)`; the calls in order."""
+    seen: list[Call[Any]] = []
+    drive = Drive(steps)
+    while not drive.done:
+        call = drive.request
+        assert isinstance(call, Call)
+        seen.append(call)
+        try:
+            reply = answer(call)
+        except BaseException as exc:
+            drive.throw(exc)
+        else:
+            drive.send(reply)
+    return seen
+
+
+def _name(call: Call[Any]) -> str:
+    name: str = getattr(call.endpoint, "__name__", "")
+    return name.rsplit(".", 1)[-1]
 
 
 def test_a_cancel_answered_while_running_is_followed_until_the_operation_ends() -> None:
-    transport = _Transport()
-    operation = cancel_quietly(transport, "op_1")  # type: ignore[arg-type]
-    assert operation is not None
-    assert operation.status == "cancelled"
-    expected: list[Any] = [cancel_operation.sync_detailed, get_operation.sync_detailed]
-    assert [fn for fn, _ in transport.calls] == expected
-    assert transport.calls[1][1] == {"operation_id": "op_1", "wait_s": CANCEL_CONFIRM_WAIT_S}
+    def answer(call: Call[Any]) -> Operation:
+        return _op("running" if _name(call) == "cancel_operation" else "cancelled")
+
+    seen = _drive(cancel_quietly("op_1", OPTIONS), answer)
+    assert [_name(c) for c in seen] == ["cancel_operation", "get_operation"]
+    assert seen[1].kwargs == {"operation_id": "op_1", "wait_s": CANCEL_CONFIRM_WAIT_S}
+    assert all(c.essential for c in seen)  # still sent after the caller gave up
 
 
-def test_the_async_cancel_also_waits_for_the_end() -> None:
-    transport = _AsyncTransport()
-    operation = asyncio.run(async_cancel_quietly(transport, "op_2"))  # type: ignore[arg-type]
-    assert operation is not None
-    assert operation.status == "cancelled"
-    expected: list[Any] = [cancel_operation.asyncio_detailed, get_operation.asyncio_detailed]
-    assert [fn for fn, _ in transport.calls] == expected
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, asyncio.CancelledError])
+def test_an_interrupt_while_waiting_cancels_the_operation_then_propagates(
+    interrupt: type[BaseException],
+) -> None:
+    sent: list[str] = []
+
+    def answer(call: Call[Any]) -> Operation:
+        sent.append(_name(call))
+        if _name(call) == "get_operation" and not call.essential:
+            raise interrupt  # Ctrl-C, or the awaiting task cancelled, during the long-poll
+        return _op("cancelled")
+
+    with pytest.raises(interrupt):
+        _drive(wait_operation(_op("running"), OPTIONS), answer)
+    assert sent == ["get_operation", "cancel_operation"]

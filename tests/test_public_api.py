@@ -41,3 +41,12 @@ def test_a_guardrail_exception_is_not_an_api_error() -> None:
 def test_the_seed_models_are_in_semphony_models() -> None:
     for name in ("AcquisitionConfig", "AcquisitionResult", "RoiSpec", "FindRoiResult"):
         assert hasattr(semphony.models, name)
+
+
+def test_the_typed_answers_are_importable_for_annotations() -> None:
+    import semphony.types
+
+    exported = {n for n in vars(semphony.types) if not n.startswith("_")} - {"annotations"}
+    assert set(semphony.types.__all__) == exported
+    for name in ("DeviceInfo", "AuditEntry", "SimTruth", "InstrumentState", "StagePose"):
+        assert hasattr(getattr(semphony.types, name), "from_dict")

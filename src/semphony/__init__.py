@@ -1,8 +1,8 @@
 """semphony: script a scanning electron microscope safely from typed Python.
 
 The public face is assembled here; everything else lives in underscore-private modules
-or in the public submodules `semphony.models`, `semphony.client`, `semphony.guardrails`,
-`semphony.testing` and `semphony.roi`.
+or in the public submodules `semphony.models`, `semphony.types`, `semphony.client`,
+`semphony.guardrails`, `semphony.testing` and `semphony.roi`.
 """
 
 from semphony._client import AsyncSemphony, Semphony

@@ -10,94 +10,74 @@ async with run.session(guardrails=guardrails).start() as session:
 `start()` can also be awaited (`session = await run.session().start()`); the session is then
 released by `await session.aclose()` or by `async with session:`. The heartbeat is an asyncio
 task on the loop that started the session.
+
+`save_roi` and `find_roi` run the ROI engine (blocking code over public capabilities) in a worker
+thread, on an `EngineView` whose requests a `LoopBridge` answers on this loop. Cancelling the
+awaiting task stops the engine at its next request (a scan in progress is cancelled on the
+server) and waits for it, so nothing drives the instrument behind the caller's back.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator
-from types import TracebackType
-from typing import Any
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, TypeVar, Unpack
 
-from semphony_api.api.operations import list_run_operations
-from semphony_api.api.runs import list_run_audit
-from semphony_api.api.sessions import end_session, heartbeat_session, start_session
-from semphony_api.api.system import get_state
-from semphony_api.models.audit_list import AuditList
-from semphony_api.models.instrument_state import InstrumentState as StateDoc
-from semphony_api.models.operation_list import OperationList
-from semphony_api.models.session import Session as SessionDoc
-
-from semphony._capabilities._async_imaging import AsyncImaging
-from semphony._capabilities._async_instrument import (
-    AsyncBeamControl,
-    AsyncChamberControl,
-    AsyncOpticsControl,
-    AsyncStageControl,
-)
-from semphony._capabilities._base import parse_state
+from semphony._capabilities import AsyncImaging, AsyncSide, Context
 from semphony._exceptions import SemphonyApiError
+from semphony._records import RoiRecord
+from semphony._session_base import InstrumentParts, RunBase, SessionBase, StartArgs, audit_steps
 from semphony._state import InstrumentState
-from semphony._transport import AsyncTransport
+from semphony._types import AuditEntry, DeviceInfo, Operation, RunInfo, SessionInfo
+from semphony._wire import AsyncTransport, LoopBridge, calls, one
 from semphony.guardrails import ImagingGuardrails
-from semphony.session import (
-    _RunBase,
-    _SessionBase,
-    _SessionBuilderBase,
-    _start_body,
-    lease_secret_of,
-)
+from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
+from semphony.roi import FindArgs, SaveArgs, find_roi, save_roi
+from semphony.session import EngineView
 
-__all__ = ["AsyncRun", "AsyncSession", "AsyncSessionBuilder"]
+__all__ = ["AsyncRun", "AsyncSession", "AsyncSessionBuilder", "AsyncSessionImaging"]
+
+T = TypeVar("T")
 
 
-class AsyncRun(_RunBase[AsyncTransport]):
+class AsyncRun(RunBase):
     """A run seen through `AsyncSemphony`; matches `Run` method for method."""
 
+    def __init__(self, transport: AsyncTransport, info: RunInfo) -> None:
+        super().__init__(info)
+        self._transport = transport
+
     def session(self, guardrails: ImagingGuardrails | None = None) -> AsyncSessionBuilder:
-        """Prepare a session; `.start()` takes the lease. Without guardrails, the safe default
-        `ImagingGuardrails()` applies (`ImagingGuardrails.none()` turns them off)."""
+        """Prepare a session; `.start()` takes the lease (default guardrails as for `Run`)."""
         return AsyncSessionBuilder(self, self._guardrails(guardrails))
 
-    async def audit(self) -> list[dict[str, Any]]:
-        """Every command of this run the server recorded: who, when, what, outcome."""
-        entries: list[dict[str, Any]] = []
-        after: int | None = None
-        while True:
-            query = self._audit_query(after)
-            page = await self._transport.call(list_run_audit.asyncio_detailed, AuditList, **query)
-            entries += [item.to_dict() for item in page.items]
-            after = self._audit_next(page, after)
-            if after is None:
-                return entries
+    async def audit(self) -> list[AuditEntry]:
+        """Every command of this run the server recorded."""
+        return await self._transport.run(audit_steps(self.id))
 
     async def operations(
         self, *, kind: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
-        """This run's operations (acquisitions among them), optionally by kind and status."""
-        query = self._operations_query(kind, status)
-        page = await self._transport.call(
-            list_run_operations.asyncio_detailed, OperationList, **query
-        )
-        return [item.to_dict() for item in page.items]
+    ) -> list[Operation]:
+        """This run's operations, optionally by kind and status."""
+        return await self._transport.run(one(calls.run_operations(self.id, kind, status)))
 
 
-class AsyncSessionBuilder(_SessionBuilderBase[AsyncRun]):
+class AsyncSessionBuilder:
     """A session not yet started: `start()` takes the control lease."""
 
-    def start(self, *, holder: str | None = None, lease_s: float | None = None) -> SessionStart:
-        """Take the control lease (409 `lease.held` if another session has it): `async with` the
-        answer, or await it for the `AsyncSession`."""
-        return SessionStart(self._start(holder, lease_s))
+    def __init__(self, run: AsyncRun, guardrails: ImagingGuardrails) -> None:
+        self.run = run
+        self.guardrails = guardrails
 
-    async def _start(self, holder: str | None, lease_s: float | None) -> AsyncSession:
+    def start(self, **args: Unpack[StartArgs]) -> SessionStart:
+        """Take the control lease: `async with` the answer, or await it for the session."""
+        return SessionStart(self._start(args))
+
+    async def _start(self, args: StartArgs) -> AsyncSession:
         transport = self.run._transport
-        body = _start_body(holder, lease_s)
-        doc = await transport.call(
-            start_session.asyncio_detailed, SessionDoc, run_id=self.run.id, body=body
-        )
-        transport.set_lease_secret(lease_secret_of(doc))
-        return AsyncSession(self.run, doc, self.guardrails, transport)
+        info = await transport.run(one(self.run._start_call(args)))
+        transport.set_lease_secret(info.lease_secret)
+        return AsyncSession(self.run, info, self.guardrails, transport)
 
 
 class SessionStart:
@@ -115,40 +95,97 @@ class SessionStart:
         self._session = await self._starting
         return self._session
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         assert self._session is not None
         await self._session.__aexit__(exc_type, exc, tb)
 
 
-class AsyncSession(_SessionBase):
+class AsyncSessionImaging(AsyncImaging):
+    """`session.imaging` of an `AsyncSession`, with `save_roi` and `find_roi`.
+
+    They run the ROI engine (blocking code over public capabilities) in a worker thread, on an
+    `EngineView` whose requests a `LoopBridge` answers on this loop. Cancelling the awaiting task
+    stops the engine at its next request (a scan in progress is cancelled on the server) and
+    waits for it, so nothing drives the instrument behind the caller's back.
+    """
+
+    async def save_roi(
+        self, spec: RoiSpec, config: AcquisitionConfig | None = None, **options: Unpack[SaveArgs]
+    ) -> RoiRecord:
+        """Acquire and store the pyramid `spec` describes (as `Session.imaging.save_roi`)."""
+        options = _progress_on_loop(options)
+        return await self._engine(lambda view: save_roi(view, spec, config, **options))
+
+    async def find_roi(self, name: str, **options: Unpack[FindArgs]) -> FindRoiResult:
+        """Relocate the saved ROI `name` (as `Session.imaging.find_roi`)."""
+        options = _progress_on_loop(options)
+        return await self._engine(lambda view: find_roi(view, name, **options))
+
+    async def _engine(self, engine: Callable[[EngineView], T]) -> T:
+        """Run the blocking ROI `engine` in a worker thread over this session; its result."""
+        bridge = LoopBridge(self._runner, asyncio.get_running_loop())
+        view = EngineView(self._context, bridge)
+        worker = asyncio.ensure_future(asyncio.to_thread(engine, view))
+        try:
+            # Shielded, so that our own cancellation leaves the worker to be stopped, not abandoned.
+            return await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            bridge.cancel()
+            await asyncio.wait({worker})
+            if not worker.cancelled():
+                worker.exception()  # retrieved: the caller sees the cancellation, not this
+            raise
+
+
+OptionsT = TypeVar("OptionsT", SaveArgs, FindArgs)
+
+
+def _progress_on_loop(options: OptionsT) -> OptionsT:
+    """`options` with a progress callback moved onto the calling loop's thread (async code may
+    touch asyncio objects in it); `True` and None stay as they are."""
+    callback = options.get("progress")
+    if not callable(callback):
+        return options
+    loop = asyncio.get_running_loop()
+
+    def on_loop(done: int, total: int, what: str) -> None:
+        loop.call_soon_threadsafe(callback, done, total, what)
+
+    moved = options.copy()
+    moved["progress"] = on_loop
+    return moved
+
+
+class AsyncSession(SessionBase, InstrumentParts, AsyncSide):
     """Control of the instrument for one run; matches `Session` method for method."""
+
+    _context: Context
+    _runner: AsyncTransport
 
     def __init__(
         self,
         run: AsyncRun,
-        doc: SessionDoc,
+        info: SessionInfo,
         guardrails: ImagingGuardrails,
         transport: AsyncTransport,
     ) -> None:
-        super().__init__(doc, guardrails)
+        super().__init__(info, guardrails, transport.options)
         self.run = run
-        self._transport = transport
-        self.beam = AsyncBeamControl(self, transport)
-        self.chamber = AsyncChamberControl(self, transport)
-        self.stage = AsyncStageControl(self, transport)
-        self.optics = AsyncOpticsControl(self, transport)
-        self.imaging = AsyncImaging(self, transport)
+        self._transport = self._runner = transport
+        self.imaging = AsyncSessionImaging(self._context, transport)
         self._heartbeat = asyncio.create_task(self._beat(), name=f"semphony-heartbeat-{self.id}")
 
     async def state(self) -> InstrumentState:
         """The instrument's state now (a read: no guardrail)."""
-        doc = await self._transport.call(get_state.asyncio_detailed, StateDoc)
-        return parse_state(doc.to_dict())
+        return await self._transport.run(one(calls.state()))
+
+    async def device(self) -> DeviceInfo:
+        """The device: driver, model, capabilities, limits, speed table, axis conventions."""
+        return await self._transport.run(one(calls.device()))
+
+    async def stop(self) -> InstrumentState:
+        """Stop the scan and the stage now; the beam, vacuum and optics stay. The state after."""
+        return await self._transport.run(one(calls.stop_session(self.id)))
 
     async def aclose(self) -> None:
         """Stop the heartbeat and release the lease (idempotent)."""
@@ -160,7 +197,7 @@ class AsyncSession(_SessionBase):
         # here, so a cancellation of *this* task is never mistaken for it and swallowed.
         await asyncio.wait({self._heartbeat})
         try:
-            await self._transport.call(end_session.asyncio_detailed, SessionDoc, session_id=self.id)
+            await self._transport.run(one(calls.end_session(self.id)))
         finally:
             self._transport.set_lease_secret(None)
 
@@ -171,12 +208,7 @@ class AsyncSession(_SessionBase):
     async def __aenter__(self) -> AsyncSession:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             await self.aclose()
             return
@@ -189,9 +221,7 @@ class AsyncSession(_SessionBase):
         while True:
             await asyncio.sleep(self._heartbeat_interval_s)
             try:
-                await self._transport.call(
-                    heartbeat_session.asyncio_detailed, SessionDoc, session_id=self.id
-                )
+                await self._transport.run(one(calls.heartbeat(self.id)))
             except SemphonyApiError as exc:
                 if self._heartbeat_failed(exc):
                     return

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from semphony._exceptions import IncompatibleServerError, SemphonyError
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "ClientOptions",
     "check_api_version",
+    "check_token",
     "default_headers",
     "logger",
     "parse_retry_after",
@@ -36,6 +38,7 @@ __all__ = [
     "retry_delay_s",
     "setup_logging",
     "should_retry_status",
+    "token_from_file",
 ]
 
 API_MAJOR_VERSION = 2
@@ -90,6 +93,9 @@ class ClientOptions:
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     poll_wait_s: float = DEFAULT_POLL_WAIT_S
+    local_artifacts: Path | None = None
+    """The artifact folder of a server on this machine (`Semphony.local()`): downloads of its
+    images are hard links to the stored file, so each image is kept once."""
 
     def __post_init__(self) -> None:
         for name in ("timeout_s", "connect_timeout_s", "poll_wait_s"):
@@ -110,6 +116,57 @@ class ClientOptions:
         return wait_s + self.timeout_s
 
 
+def token_from_file(text: str, *, role: str = "operator", name: str | None = None) -> str | None:
+    """The token of one line of a token file, None if no line matches.
+
+    Lines are `role token` or `role name token` (`#` starts a comment). The line of `name` is
+    taken when a name is asked for, else the first line of `role`; a file holding a single bare
+    token (one field) is that token.
+    """
+    lines = [line.split() for line in text.splitlines()]
+    lines = [parts for parts in lines if parts and not parts[0].startswith("#")]
+    if len(lines) == 1 and len(lines[0]) == 1:
+        return lines[0][0]
+    for parts in lines:
+        if name is not None:
+            if len(parts) == 3 and parts[1] == name:
+                return parts[2]
+        elif len(parts) in (2, 3) and parts[0] == role:
+            return parts[-1]
+    return None
+
+
+def _token_of_file(path: str, env: Mapping[str, str]) -> str:
+    role = env.get("SEMPHONY_TOKEN_ROLE") or "operator"
+    name = env.get("SEMPHONY_TOKEN_USER") or None
+    try:
+        text = open(path, encoding="utf-8").read()  # noqa: SIM115 (closed at once)
+    except OSError as exc:
+        raise SemphonyError(
+            f"SEMPHONY_TOKEN_FILE={path}: cannot read it ({exc.strerror or exc})"
+        ) from exc
+    token = token_from_file(text, role=role, name=name)
+    if token is None:
+        wanted = f"user {name!r}" if name is not None else f"role {role!r}"
+        raise SemphonyError(
+            f"SEMPHONY_TOKEN_FILE={path} has no line for {wanted} (lines are `role token` or "
+            "`role name token`; SEMPHONY_TOKEN_ROLE or SEMPHONY_TOKEN_USER picks another)"
+        )
+    return token
+
+
+def check_token(token: str) -> str:
+    """`token` if it can be one: a line of a token file given as the token is refused."""
+    if any(c.isspace() for c in token.strip()):
+        words = token.split()
+        hint = f" (it looks like a token-file line starting {words[0]!r})" if words else ""
+        raise ValueError(
+            "the token contains whitespace" + hint + ": pass only the token itself, or point "
+            "SEMPHONY_TOKEN_FILE at the token file and let semphony read it"
+        )
+    return token.strip()
+
+
 def resolve_options(
     *,
     base_url: str | None,
@@ -117,8 +174,15 @@ def resolve_options(
     timeout_s: float | None,
     max_retries: int | None,
     environ: Mapping[str, str] | None = None,
+    local_artifacts: Path | None = None,
 ) -> ClientOptions:
-    """Options from the arguments, falling back to `SEMPHONY_BASE_URL` / `SEMPHONY_TOKEN`."""
+    """Options from the arguments, falling back to the environment.
+
+    The URL: `base_url`, else `SEMPHONY_BASE_URL`. The token: `token`, else `SEMPHONY_TOKEN`,
+    else the file `SEMPHONY_TOKEN_FILE` names (`semphony serve` prints that line): its
+    `operator` line, or the line of `SEMPHONY_TOKEN_ROLE` (a role) or `SEMPHONY_TOKEN_USER` (a
+    name, in `role name token` lines).
+    """
     env = os.environ if environ is None else environ
     url = base_url if base_url is not None else env.get("SEMPHONY_BASE_URL")
     if not url:
@@ -126,12 +190,21 @@ def resolve_options(
             "base_url is required: pass Semphony(base_url=...), set SEMPHONY_BASE_URL, "
             "or start the simulated server with Semphony.local()"
         )
-    tok = token if token is not None else env.get("SEMPHONY_TOKEN", "")
+    if token is not None:
+        tok = token
+    elif env.get("SEMPHONY_TOKEN"):
+        tok = env["SEMPHONY_TOKEN"]
+    elif env.get("SEMPHONY_TOKEN_FILE"):
+        tok = _token_of_file(env["SEMPHONY_TOKEN_FILE"], env)
+    else:
+        tok = ""
+    tok = check_token(tok)
     return ClientOptions(
         base_url=url.rstrip("/"),
         token=tok,
         timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
         max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        local_artifacts=local_artifacts,
     )
 
 

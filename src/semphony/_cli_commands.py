@@ -11,16 +11,14 @@ from rich.console import Console
 from semphony._cli_connect import (
     CliInputError,
     add_connection_arguments,
+    check_output,
     open_client,
     open_session,
 )
-from semphony._cli_render import (
-    download_image,
-    find_table,
-    roi_list_table,
-    summarise_acquisition,
-)
-from semphony.models import AcquisitionConfig, RoiSpec
+from semphony._cli_render import find_table, roi_list_table, summarise_acquisition
+from semphony._limits import check_acquisition
+from semphony.models import AcquisitionConfig, AcquisitionResult, RoiSpec
+from semphony.roi import REPORT_FORMATS
 from semphony.session import Session
 
 __all__ = ["add_acquire_parser", "add_roi_parser"]
@@ -84,13 +82,21 @@ def _go_to(session: Session, args: argparse.Namespace, console: Console) -> None
 # --------------------------------------------------------------------------------- acquire
 
 
+_TIFF = (".tiff", ".tif")
+
+
+def _download(session: Session, image_id: str, target: Path) -> Path:
+    """Stream the stored image `image_id` to `target` (TIFF, digest checked)."""
+    result = AcquisitionResult(correlation_id=image_id, image_id=image_id)
+    return Path(session.imaging.download(result, target).local_path or target)
+
+
 def _acquire(args: argparse.Namespace, console: Console) -> int:
     config = _config(args, fov_um=args.fov_um)  # checked before any instrument is touched
-    output: Path | None = args.output
-    if output is not None and output.suffix.lower() not in (".tif", ".tiff"):
-        raise CliInputError(f"-o/--output must name a .tiff file, got {str(output)!r}")
+    output = check_output(args.output, "-o/--output", overwrite=args.overwrite, suffixes=_TIFF)
     with open_session(args, console, run_name="semphony acquire") as (_, session):
         _go_to(session, args, console)
+        check_acquisition(session.device(), config)
         result = session.imaging.acquire(config, target_path=output, progress=True)
     console.print(f"acquired {summarise_acquisition(result)}")
     return 0
@@ -106,7 +112,10 @@ def add_acquire_parser(sub: Any) -> None:
     parser.add_argument("--fov-um", type=float, default=None, help="field of view (µm)")
     _add_imaging_arguments(parser)
     _add_position_arguments(parser)
-    parser.add_argument("-o", "--output", type=Path, default=None, help="TIFF file to write")
+    parser.add_argument(
+        "-o", "--output", type=Path, default=None, help="TIFF file to write (its folder must exist)"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     add_connection_arguments(parser)
     parser.set_defaults(func=_acquire)
 
@@ -123,35 +132,60 @@ def _roi_save(args: argparse.Namespace, console: Console) -> int:
         l0_fov_um=args.l0_fov_um,
     )
     config = _config(args)
+    files = _level_files(args, spec)
     with open_session(args, console, run_name=f"semphony roi save {spec.name}") as (
-        client,
+        _,
         session,
     ):
         _go_to(session, args, console)
         levels = ", ".join(f"{level} {fov:g} µm" for level, fov in spec.levels())
         console.print(f"saving ROI {spec.name!r}: acquiring {levels}")
         record = session.imaging.save_roi(
-            spec, config=config, specimen_id=args.specimen_id, overwrite=args.overwrite
+            spec, config, specimen_id=args.specimen_id, overwrite=args.overwrite, progress=True
         )
         pose = record.pose
         console.print(
             f"saved ROI {record.name!r} at x {pose.x_mm:.4f} mm, y {pose.y_mm:.4f} mm, "
             f"r {pose.r_deg:.2f}° with {len(record.levels)} level(s)"
         )
-        if args.out_dir is not None:
-            for level in record.levels:
-                path = Path(args.out_dir) / f"{record.name}-{level.level}.tiff"
-                download_image(client, level.image_id, path)
+        for level in record.levels:
+            if level.level in files:
+                path = _download(session, level.image_id, files[level.level])
                 console.print(f"wrote {path} ({level.level}, {level.fov_um:g} µm)")
     return 0
+
+
+def _level_files(args: argparse.Namespace, spec: RoiSpec) -> dict[str, Path]:
+    """The files `--out-dir` asks for, per level, checked before anything is acquired."""
+    if args.out_dir is None:
+        return {}
+    folder = Path(args.out_dir)
+    if not folder.is_dir():
+        raise CliInputError(f"--out-dir {str(folder)!r}: the folder does not exist")
+    return {
+        level: check_output(
+            folder / f"{spec.name}-{level}.tiff", "--out-dir", overwrite=args.overwrite
+        )
+        or folder
+        for level, _ in spec.levels()
+    }
 
 
 def _roi_find(args: argparse.Namespace, console: Console) -> int:
     if args.tolerance_um is not None and not args.tolerance_um > 0:
         raise CliInputError(f"--tolerance-um must be > 0, got {args.tolerance_um:g}")
+    if args.max_iterations_per_level < 1:
+        raise CliInputError(
+            f"--max-iterations-per-level must be >= 1, got {args.max_iterations_per_level}"
+        )
+    overwrite = args.overwrite
+    report = check_output(
+        args.report, "--report", overwrite=overwrite, suffixes=tuple(REPORT_FORMATS)
+    )
+    output = check_output(args.output, "-o/--output", overwrite=overwrite, suffixes=_TIFF)
     override = AcquisitionConfig(mode=args.mode) if args.mode is not None else None
     with open_session(args, console, run_name=f"semphony roi find {args.name}") as (
-        client,
+        _,
         session,
     ):
         console.print(f"finding ROI {args.name!r} (start: {args.start} pose)")
@@ -161,7 +195,7 @@ def _roi_find(args: argparse.Namespace, console: Console) -> int:
             start=args.start,
             tolerance_um=args.tolerance_um,
             max_iterations_per_level=args.max_iterations_per_level,
-            report=args.report,
+            report=report,
             progress=True,
         )
         console.print(find_table(result, title=f"find_roi {args.name!r}"))
@@ -169,13 +203,13 @@ def _roi_find(args: argparse.Namespace, console: Console) -> int:
             (h.get("image_id") for h in reversed(result.level_history) if h.get("image_id")),
             None,
         )
-        if args.output is not None and result.found and isinstance(last_image, str):
-            download_image(client, last_image, args.output)
-            console.print(f"wrote the found ROI image to {args.output}")
+        if output is not None and result.found and isinstance(last_image, str):
+            _download(session, last_image, output)
+            console.print(f"wrote the found ROI image to {output}")
     metrics = result.metrics
     pose = result.final_pose or {}
-    if args.report is not None:
-        console.print(f"wrote the report to {args.report}")
+    if report is not None:
+        console.print(f"wrote the report to {report}")
     if not result.found:
         console.print(f"[red]not found[/red]: {metrics.get('reason') or 'no reason given'}")
         return 1
@@ -199,7 +233,7 @@ def _roi_list(args: argparse.Namespace, console: Console) -> int:
 def add_roi_parser(sub: Any) -> None:
     """`semphony roi save | find | list`."""
     roi = sub.add_parser("roi", help="save, find and list ROI pyramids")
-    roi_sub = roi.add_subparsers(dest="roi_command", required=True, metavar="{save,find,list}")
+    roi_sub = roi.add_subparsers(dest="subcommand", required=True, metavar="{save,find,list}")
 
     save = roi_sub.add_parser(
         "save",
@@ -211,10 +245,17 @@ def add_roi_parser(sub: Any) -> None:
     save.add_argument("--l2-fov-um", type=float, default=150.0, help="level 2 (0 skips)")
     save.add_argument("--l1-fov-um", type=float, default=300.0, help="level 1 (0 skips)")
     save.add_argument("--l0-fov-um", type=float, default=1500.0, help="overview (0 skips)")
-    save.add_argument("--overwrite", action="store_true", help="replace an ROI of that name")
+    save.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an ROI of that name (and its files in --out-dir)",
+    )
     save.add_argument("--specimen-id", default=None, help="the specimen's identifier")
     save.add_argument(
-        "--out-dir", type=Path, default=None, help="also write the level images (TIFF) here"
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="also write the level images (TIFF) into this existing folder",
     )
     _add_imaging_arguments(save)
     _add_position_arguments(save)
@@ -239,9 +280,17 @@ def add_roi_parser(sub: Any) -> None:
     )
     find.add_argument("--max-iterations-per-level", type=int, default=4, help="default 4")
     find.add_argument("--mode", default=None, help="detector mode to find with (e.g. BSE)")
-    find.add_argument("--report", type=Path, default=None, help="write a PNG report here")
+    find.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="write the report here; its format follows the suffix: .png, .pdf or .svg",
+    )
     find.add_argument(
         "-o", "--output", type=Path, default=None, help="write the found ROI image (TIFF) here"
+    )
+    find.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --report or -o file"
     )
     add_connection_arguments(find)
     find.set_defaults(func=_roi_find)

@@ -26,7 +26,9 @@ __all__ = [
     "LOCAL_SETTINGS_FILE",
     "CliInputError",
     "add_connection_arguments",
+    "check_output",
     "default_local_dir",
+    "local_dir",
     "open_client",
     "open_session",
     "prepare_instrument",
@@ -51,6 +53,36 @@ def default_local_dir() -> Path:
     return base / "semphony" / "local"
 
 
+_LOCAL_DIR_HELP = (
+    "$SEMPHONY_HOME/local, else $XDG_DATA_HOME/semphony/local, else ~/.local/share/semphony/local"
+)
+
+
+def local_dir(args: argparse.Namespace) -> Path:
+    """The `--local` simulator's folder: `--data-dir`, else the default one."""
+    return Path(args.data_dir) if args.data_dir is not None else default_local_dir()
+
+
+def check_output(
+    path: Path | None, option: str, *, overwrite: bool, suffixes: tuple[str, ...] = ()
+) -> Path | None:
+    """`path` if a command may write it: its folder exists (never created), it is new or
+    `--overwrite` was given, and its suffix is one of `suffixes` (when given)."""
+    if path is None:
+        return None
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise CliInputError(
+            f"{option} {str(path)!r}: the file name must end in {' or '.join(suffixes)}"
+        )
+    if not path.parent.is_dir():
+        raise CliInputError(f"{option} {str(path)!r}: the folder {path.parent} does not exist")
+    if path.exists() and not overwrite:
+        raise CliInputError(
+            f"{option} {str(path)!r} exists already; pass --overwrite to replace it"
+        )
+    return path
+
+
 def add_connection_arguments(parser: argparse.ArgumentParser, *, prepare: bool = True) -> None:
     """The options every instrument command shares: where the server is, or `--local`; with
     `prepare`, also whether to pump and switch the beam on first."""
@@ -58,18 +90,23 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, prepare: bool =
     group.add_argument(
         "--url", default=None, help="control server URL (default $SEMPHONY_BASE_URL)"
     )
-    group.add_argument("--token", default=None, help="operator token (default $SEMPHONY_TOKEN)")
+    group.add_argument(
+        "--token",
+        default=None,
+        help="operator token (default $SEMPHONY_TOKEN, else the file $SEMPHONY_TOKEN_FILE names)",
+    )
     group.add_argument(
         "--local",
         action="store_true",
-        help="use the embedded simulated SEM; its state persists in --data-dir between calls",
+        help="use the embedded simulated SEM; its state (specimen, stage, saved ROIs and images) "
+        f"persists between calls in --data-dir (default {_LOCAL_DIR_HELP}); "
+        "`semphony local clean` deletes it",
     )
     group.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="--local: where the simulator keeps its state (default $SEMPHONY_HOME/local or "
-        "~/.local/share/semphony/local)",
+        help=f"--local: where the simulator keeps its state (default {_LOCAL_DIR_HELP})",
     )
     group.add_argument("--seed", type=int, default=None, help="--local: simulator seed")
     group.add_argument(
@@ -151,7 +188,7 @@ def open_client(args: argparse.Namespace, console: Console) -> Semphony:
     _check_mode(args)
     if not args.local:
         return Semphony(base_url=args.url, token=args.token)
-    data_dir = Path(args.data_dir) if args.data_dir is not None else default_local_dir()
+    data_dir = local_dir(args)
     settings = _local_settings(data_dir, args.seed, args.specimen_kind)
     kind = settings.specimen_kind or "default specimen"
     console.print(
@@ -168,7 +205,7 @@ def prepare_instrument(session: Session, console: Console) -> None:
     state = session.state()
     if state.vacuum != "pumped":
         console.print(f"pumping the chamber (it is {state.vacuum})")
-        session.chamber.pump()
+        session.chamber.pump(progress=True)
     if not state.beam_on:
         console.print(f"switching the beam on ({state.hv_kv:g} kV, {state.beam_current_na:g} nA)")
         session.beam.on()

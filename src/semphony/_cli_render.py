@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pydantic
 from rich.table import Table
 
 from semphony._client import Semphony
-from semphony._exceptions import SemphonyApiError, SemphonyError, SemphonyGuardrailException
+from semphony._exceptions import (
+    OutOfRangeError,
+    SemphonyApiError,
+    SemphonyError,
+    SemphonyGuardrailException,
+)
 from semphony.models import AcquisitionResult, FindRoiResult
 
 if TYPE_CHECKING:
@@ -20,11 +24,11 @@ __all__ = [
     "EXIT_FAILURE",
     "EXIT_USAGE",
     "describe_error",
-    "download_image",
     "find_table",
     "level_summaries",
     "option_of",
     "roi_list_table",
+    "state_table",
     "summarise_acquisition",
 ]
 
@@ -32,7 +36,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 # Model fields whose command-line option is not simply --field-name.
-_OPTIONS = {"dwell_time_us": "--dwell-us", "name": "NAME"}
+_OPTIONS = {"dwell_time_us": "--dwell-us", "name": "NAME", "detector_mode": "--mode"}
 _LEVEL_ORDER = {"l0": 0, "l1": 1, "l2": 2, "roi": 3}
 
 
@@ -58,9 +62,13 @@ def _api_message(exc: SemphonyApiError) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     # The SDK's advice names its keyword argument; here the option says it.
     message = message.replace("overwrite=True", "--overwrite")
-    reason = exc.reason
-    if reason and reason not in message:
-        message += f" (reason {reason})"
+    # A value the server refused is named by the flag that set it.
+    errors = (exc.problem or {}).get("errors")
+    fields = [e.get("field") for e in errors if isinstance(e, Mapping)] if errors else []
+    for field in fields:
+        name = str(field).split(".", 1)[-1] if "." in str(field) else str(field)
+        if name.isidentifier():
+            return f"{option_of(name)}: {message}"
     return message
 
 
@@ -69,6 +77,11 @@ def describe_error(exc: BaseException) -> tuple[int, str] | None:
     that is a bug (let it show its traceback)."""
     if isinstance(exc, pydantic.ValidationError):
         return EXIT_USAGE, _validation_message(exc)
+    if isinstance(exc, OutOfRangeError):
+        return EXIT_USAGE, (
+            f"{option_of(exc.field)} {exc.value!r} is outside what this device can do "
+            f"({exc.allowed})"
+        )
     if isinstance(exc, SemphonyGuardrailException):
         message = exc.message
         if exc.guardrail_type not in message:
@@ -89,10 +102,36 @@ def describe_error(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def download_image(client: Semphony, image_id: str, target: Path) -> Path:
-    """Stream the stored image `image_id` to `target` (TIFF, digest checked)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return client._transport.download(image_id, target).path
+def state_table(client: Semphony) -> Table:
+    """The instrument's state: vacuum, beam, stage, optics, detector, lease, clock."""
+    state = client.state()
+    table = Table(title="instrument state", title_justify="left", show_header=False)
+    table.add_column("")
+    table.add_column("")
+    lease = state.lease
+    rows = [
+        ("vacuum", state.vacuum),
+        (
+            "beam",
+            f"{'on' if state.beam_on else 'off'}, {state.hv_kv:g} kV, {state.beam_current_na:g} nA",
+        ),
+        ("stage", str(state.stage)),
+        ("field of view", f"{state.fov_um:g} µm"),
+        ("working distance", f"{state.working_distance_mm:g} mm"),
+        ("scan rotation", f"{state.scan_rotation_deg:g}°"),
+        ("beam shift", f"({state.beam_shift_x_um:g}, {state.beam_shift_y_um:g}) µm"),
+        (
+            "detector",
+            f"{state.detector.mode} (channel {state.detector.channel}), "
+            f"{state.detector.bit_depth}-bit",
+        ),
+        ("lease", f"held by {lease.holder} until {lease.expires_at:%H:%M:%S}" if lease else "free"),
+        ("running operation", state.active_operation_id or "none"),
+        ("instrument clock", f"{state.clock_s:.1f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
 
 
 def summarise_acquisition(result: AcquisitionResult) -> str:

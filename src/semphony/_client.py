@@ -1,129 +1,111 @@
 """`Semphony` and `AsyncSemphony`: the clients, and the resources that hang off them.
 
-They match method for method and differ only where they wait. Both take `base_url` and `token`
-from their arguments or from `SEMPHONY_BASE_URL` / `SEMPHONY_TOKEN`.
+They match method for method and differ only where they wait; each call is written once, as
+steps or a prepared call. Both take `base_url` and `token` from their arguments or from
+`SEMPHONY_BASE_URL` and `SEMPHONY_TOKEN` / `SEMPHONY_TOKEN_FILE` (see `_base_client`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self
-
-from semphony_api.api.rois import get_roi, list_rois
-from semphony_api.api.runs import create_run, get_run, list_runs
-from semphony_api.api.simulator import (
-    sim_clear_faults,
-    sim_inject_fault,
-    sim_reload,
-    sim_set_detector,
-    sim_truth,
-)
-from semphony_api.api.system import get_device
-from semphony_api.models.device_info import DeviceInfo
-from semphony_api.models.health import Health
-from semphony_api.models.instrument_state import InstrumentState as StateDoc
-from semphony_api.models.roi_record import RoiRecord as RoiRecordDoc
-from semphony_api.models.roi_record_list import RoiRecordList
-from semphony_api.models.run import Run as RunDoc
-from semphony_api.models.run_create import RunCreate
-from semphony_api.models.run_list import RunList
-from semphony_api.models.sim_detector import SimDetector
-from semphony_api.models.sim_fault import SimFault
-from semphony_api.models.sim_fault_list import SimFaultList
-from semphony_api.models.sim_reload import SimReload
-from semphony_api.models.sim_truth import SimTruth
-from semphony_api.types import UNSET
+from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack
 
 from semphony._async_session import AsyncRun
 from semphony._base_client import ClientOptions, resolve_options
-from semphony._capabilities._base import parse_state
+from semphony._capabilities import (
+    AsyncRoiRecords,
+    AsyncSide,
+    Pair,
+    RoiRecords,
+    SyncRunner,
+    SyncSide,
+)
 from semphony._exceptions import SemphonyError
 from semphony._local import LocalServer
 from semphony._state import InstrumentState
-from semphony._transport import AsyncTransport, SyncTransport, TransportT
+from semphony._types import DeviceInfo, Health, SimFault, SimTruth
+from semphony._wire import AsyncTransport, Call, Steps, SyncTransport, TransportBase, calls, one
 from semphony.session import Run
 
-if TYPE_CHECKING:
-    from semphony.roi._records import RoiRecord
+__all__ = ["AsyncRun", "AsyncSemphony", "DetectorSettings", "Placement", "Semphony", "ServerHealth"]
 
-__all__ = ["AsyncRun", "AsyncSemphony", "Semphony", "ServerHealth"]
+TransportT = TypeVar("TransportT", bound=TransportBase)
+RunnerT = TypeVar("RunnerT", SyncRunner, AsyncTransport)
+T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class ServerHealth:
-    """What `GET /v1/health` says: liveness, API and server versions, and the device driver."""
-
-    status: str
-    api_version: str
-    server_version: str
-    driver: str
-
-    @classmethod
-    def _from(cls, doc: Health) -> ServerHealth:
-        return cls(doc.status, doc.api_version, doc.server_version, doc.driver)
+ServerHealth = Health
+"""What `GET /v1/health` says: liveness, API and server versions, and the device driver."""
 
 
-def _check_run_id(run_id: str) -> None:
+class Placement(TypedDict, total=False):
+    """A remount of the simulated specimen: shifted (µm) and rotated (degrees, counter-clockwise
+    seen from the beam); what is left out is drawn from the seed."""
+
+    shift_x_um: float | None
+    shift_y_um: float | None
+    rotation_deg: float | None
+
+
+class DetectorSettings(TypedDict, total=False):
+    """The simulated detector's signal chain: gain, offset and gamma."""
+
+    gain: float | None
+    offset: float | None
+    gamma: float | None
+
+
+def _given(values: Placement | DetectorSettings) -> dict[str, float]:
+    return {k: v for k, v in values.items() if v is not None}  # type: ignore[misc]
+
+
+_FAULT_PARAMS = frozenset({"device_code", "device_message", "after_lines", "factor", "count"})
+
+
+def _run_id(run_id: str) -> str:
     if not isinstance(run_id, str) or not run_id:
         raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
+    return run_id
 
 
-def _run_body(name: str, description: str | None) -> RunCreate:
+def _run_call(name: str, description: str | None) -> Call[Any]:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"runs.create: name must be a non-empty string, got {name!r}")
-    return RunCreate(name=name, description=UNSET if description is None else description)
+    return calls.create_run(name, description)
 
 
-def _check_roi_name(name: str) -> None:
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"rois.retrieve: name must be a non-empty string, got {name!r}")
-
-
-def _require_sim(health: Health) -> None:
+def _sim(call: Call[T]) -> Steps[T]:
+    """`call`, once the server is known to run the simulated microscope."""
+    health: Health = yield calls.health()
     if health.driver != "sim":
         raise SemphonyError(
             f"client.simulator needs the simulated microscope, but this control server runs the "
             f"{health.driver!r} driver; simulator controls exist only with the 'sim' driver"
         )
+    answer: T = yield call
+    return answer
 
 
-def _fault_body(fault: str, params: dict[str, Any]) -> SimFault:
-    known = {"device_code", "device_message", "after_lines", "factor", "count"}
-    unknown = sorted(set(params) - known)
+def _fault_call(fault: str, params: dict[str, Any]) -> Call[list[SimFault]]:
+    unknown = sorted(set(params) - _FAULT_PARAMS)
     if unknown:
         raise ValueError(
-            f"simulator.inject({fault!r}): unknown parameter(s) {unknown}; known: {sorted(known)}"
+            f"simulator.inject({fault!r}): unknown parameter(s) {unknown}; "
+            f"known: {sorted(_FAULT_PARAMS)}"
         )
-    try:
-        return SimFault.from_dict({"fault": fault, **params})
-    except TypeError as exc:  # the generated Literal check of the fault name
-        raise ValueError(f"simulator.inject: {exc}") from exc
+    return calls.sim_inject_fault(fault, params)
 
 
-def _detector_body(gain: float | None, offset: float | None, gamma: float | None) -> SimDetector:
-    values = {"gain": gain, "offset": offset, "gamma": gamma}
-    given = {k: v for k, v in values.items() if v is not None}
-    if not given:
+def _detector_call(values: dict[str, float]) -> Call[InstrumentState]:
+    if not values:
         raise ValueError("simulator.set_detector needs at least one of gain, offset, gamma")
-    return SimDetector.from_dict(given)
+    return calls.sim_set_detector(values)
 
 
-def _reload_body(x: float | None, y: float | None, rotation: float | None) -> SimReload:
-    values = {"shift_x_um": x, "shift_y_um": y, "rotation_deg": rotation}
-    return SimReload.from_dict({k: v for k, v in values.items() if v is not None})
-
-
-def _truth_query(x_mm: float | None, y_mm: float | None) -> dict[str, Any]:
-    return {"x_mm": UNSET if x_mm is None else x_mm, "y_mm": UNSET if y_mm is None else y_mm}
-
-
-class _Resource(Generic[TransportT]):
+class _Resource(Generic[RunnerT]):
     """Something that hangs off a client and calls through its transport."""
 
-    def __init__(self, transport: TransportT) -> None:
-        self._transport = transport
+    def __init__(self, runner: RunnerT) -> None:
+        self._runner: RunnerT = runner
 
 
 class _BaseClient(Generic[TransportT]):
@@ -150,16 +132,17 @@ class _BaseClient(Generic[TransportT]):
             self._owns_transport = False
         self._transport: TransportT = _transport
         self._local = _local
-        self._mount(_transport)
+
+    _transport_class: type[TransportT]
 
     @classmethod
     def _open_transport(cls, options: ClientOptions) -> TransportT:
         """A new transport (with its own connection pool) of this client's kind."""
-        raise NotImplementedError
+        return cls._transport_class(options)
 
-    def _mount(self, transport: TransportT) -> None:
-        """Hang the resources (`runs`, `rois`, `simulator`) off this client."""
-        raise NotImplementedError
+    @property
+    def _runner(self) -> TransportT:
+        return self._transport
 
     @classmethod
     def local(
@@ -177,9 +160,11 @@ class _BaseClient(Generic[TransportT]):
         """Start the simulated control server on a free loopback port; closing the client
         (`close()`, or `aclose()` of `AsyncSemphony`) stops it.
 
-        `realtime` > 0 makes the simulator sleep that many real seconds per instrument second
-        (demos); by default it never sleeps and costs only virtual time. Starting the child
-        process blocks briefly, also for `AsyncSemphony` (it is not awaited)."""
+        The server is a child process that dies with this one, also when this one is killed,
+        and removes its temporary data folder (unless `data_dir` was given). `realtime` > 0 makes
+        the simulator sleep that many real seconds per instrument second (demos); by default it
+        never sleeps and costs only virtual time. Starting the child process blocks briefly, also
+        for `AsyncSemphony` (it is not awaited)."""
         server = LocalServer.start(
             seed=seed,
             specimen_kind=specimen_kind,
@@ -194,6 +179,7 @@ class _BaseClient(Generic[TransportT]):
                 token=server.token,
                 timeout_s=timeout,
                 max_retries=max_retries,
+                local_artifacts=server.artifacts_dir,
             )
             client = cls(_transport=cls._open_transport(options), _local=server)
         except BaseException:
@@ -227,13 +213,8 @@ class _BaseClient(Generic[TransportT]):
         poll_wait_s: float | None = None,
     ) -> Self:
         """A client with other options on the same connections (closing it closes nothing)."""
-        changes: dict[str, Any] = {}
-        if timeout is not None:
-            changes["timeout_s"] = timeout
-        if max_retries is not None:
-            changes["max_retries"] = max_retries
-        if poll_wait_s is not None:
-            changes["poll_wait_s"] = poll_wait_s
+        given = {"timeout_s": timeout, "max_retries": max_retries, "poll_wait_s": poll_wait_s}
+        changes = {k: v for k, v in given.items() if v is not None}
         transport = self._transport.with_options(self._transport.options.replace(**changes))
         return type(self)(_transport=transport)
 
@@ -242,117 +223,118 @@ class _BaseClient(Generic[TransportT]):
 # sync
 
 
-class Runs(_Resource[SyncTransport]):
+class Runs(_Resource[SyncRunner]):
     """`client.runs`: create, list and retrieve runs."""
 
     def create(self, *, name: str, description: str | None = None) -> Run:
         """Create a run named `name`."""
-        body = _run_body(name, description)
-        return Run(
-            self._transport, self._transport.call(create_run.sync_detailed, RunDoc, body=body)
-        )
+        return Run(self._runner, self._runner.run(one(_run_call(name, description))))
 
     def list(self) -> list[Run]:
         """Every run on the server, oldest first as the server orders them."""
-        page = self._transport.call(list_runs.sync_detailed, RunList)
-        return [Run(self._transport, doc) for doc in page.items]
+        return [Run(self._runner, info) for info in self._runner.run(one(calls.list_runs()))]
 
     def retrieve(self, run_id: str) -> Run:
         """The run `run_id` (404 `NotFoundError` if there is none)."""
-        _check_run_id(run_id)
-        return Run(
-            self._transport, self._transport.call(get_run.sync_detailed, RunDoc, run_id=run_id)
-        )
+        return Run(self._runner, self._runner.run(one(calls.get_run(_run_id(run_id)))))
 
 
-class Rois(_Resource[SyncTransport]):
-    """`client.rois`: the saved ROI records (`session.imaging.save_roi` saves them)."""
-
-    # semphony.roi (numpy, scipy, scikit-image) is imported on first use, not with the client.
-
-    def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
-        """Every saved ROI, or only those saved with `specimen_id`."""
-        from semphony.roi._records import list_records
-
-        return list_records(self._transport, specimen_id)
-
-    def retrieve(self, name: str) -> RoiRecord:
-        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
-        _check_roi_name(name)
-        from semphony.roi._records import fetch_record
-
-        return fetch_record(self._transport, name)
-
-
-class Simulator(_Resource[SyncTransport]):
+class Simulator(_Resource[SyncRunner]):
     """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
 
-    def reload(
-        self,
-        *,
-        shift_x_um: float | None = None,
-        shift_y_um: float | None = None,
-        rotation_deg: float | None = None,
-    ) -> dict[str, Any]:
-        """Remount the specimen, shifted (µm) and rotated (degrees); unset values are drawn from
-        the seed. The new ground truth."""
-        _require_sim(self._transport.ensure_compatible())
-        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
-        return self._transport.call(sim_reload.sync_detailed, SimTruth, body=body).to_dict()
+    def reload(self, **placement: Unpack[Placement]) -> SimTruth:
+        """Remount the specimen: `shift_x_um=`, `shift_y_um=` (µm), `rotation_deg=` (unset
+        values are drawn from the seed). The new ground truth."""
+        return self._runner.run(_sim(calls.sim_reload(_given(placement))))
 
-    def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
+    def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:
         """The specimen's placement relative to its first load; with `x_mm`, `y_mm`, where the
-        point that lay there at first load lies now."""
-        _require_sim(self._transport.ensure_compatible())
-        query = _truth_query(x_mm, y_mm)
-        return self._transport.call(sim_truth.sync_detailed, SimTruth, **query).to_dict()
+        point that lay there at first load lies now (`point_now`)."""
+        return self._runner.run(_sim(calls.sim_truth(x_mm, y_mm)))
 
-    def inject(self, fault: str, **params: Any) -> dict[str, Any]:
+    def inject(self, fault: str, **params: Any) -> list[SimFault]:
         """Inject a fault (`scan_error`, `vacuum_loss`, `drop_move`, `slow`); the active faults."""
-        body = _fault_body(fault, params)
-        _require_sim(self._transport.ensure_compatible())
-        return self._transport.call(
-            sim_inject_fault.sync_detailed, SimFaultList, body=body
-        ).to_dict()
+        return self._runner.run(_sim(_fault_call(fault, params)))
 
-    def clear_faults(self) -> dict[str, Any]:
+    def clear_faults(self) -> list[SimFault]:
         """Remove every injected fault; the (empty) list of active faults."""
-        _require_sim(self._transport.ensure_compatible())
-        return self._transport.call(sim_clear_faults.sync_detailed, SimFaultList).to_dict()
+        return self._runner.run(_sim(calls.sim_clear_faults()))
 
-    def set_detector(
-        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
-    ) -> InstrumentState:
+    def set_detector(self, **detector: Unpack[DetectorSettings]) -> InstrumentState:
+        """Change the simulated detector's `gain=`, `offset=` or `gamma=`; the state after."""
+        return self._runner.run(_sim(_detector_call(_given(detector))))
+
+
+class AsyncRuns(_Resource[AsyncTransport]):
+    """`client.runs` of `AsyncSemphony`."""
+
+    async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
+        """Create a run named `name`."""
+        return AsyncRun(self._runner, await self._runner.send(_run_call(name, description)))
+
+    async def list(self) -> list[AsyncRun]:
+        """Every run on the server."""
+        infos = await self._runner.send(calls.list_runs())
+        return [AsyncRun(self._runner, info) for info in infos]
+
+    async def retrieve(self, run_id: str) -> AsyncRun:
+        """The run `run_id`."""
+        info = await self._runner.send(calls.get_run(_run_id(run_id)))
+        return AsyncRun(self._runner, info)
+
+
+class AsyncSimulator(_Resource[AsyncTransport]):
+    """`client.simulator` of `AsyncSemphony`."""
+
+    async def reload(self, **placement: Unpack[Placement]) -> SimTruth:
+        """Remount the specimen; the new ground truth."""
+        return await self._runner.run(_sim(calls.sim_reload(_given(placement))))
+
+    async def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:
+        """The specimen's placement relative to its first load."""
+        return await self._runner.run(_sim(calls.sim_truth(x_mm, y_mm)))
+
+    async def inject(self, fault: str, **params: Any) -> list[SimFault]:
+        """Inject a fault; the active faults."""
+        return await self._runner.run(_sim(_fault_call(fault, params)))
+
+    async def clear_faults(self) -> list[SimFault]:
+        """Remove every injected fault."""
+        return await self._runner.run(_sim(calls.sim_clear_faults()))
+
+    async def set_detector(self, **detector: Unpack[DetectorSettings]) -> InstrumentState:
         """Change the simulated detector's gain, offset or gamma; the state after."""
-        body = _detector_body(gain, offset, gamma)
-        _require_sim(self._transport.ensure_compatible())
-        doc = self._transport.call(sim_set_detector.sync_detailed, StateDoc, body=body)
-        return parse_state(doc.to_dict())
+        return await self._runner.run(_sim(_detector_call(_given(detector))))
 
 
-class Semphony(_BaseClient[SyncTransport]):
+# ---------------------------------------------------------------------------------------------
+# the clients
+
+
+class _Resources:
+    """The resources of a client, each declared once for the sync and the async side."""
+
+    runs = Pair(Runs, AsyncRuns, per_session=False)
+    rois = Pair(RoiRecords, AsyncRoiRecords, per_session=False)
+    simulator = Pair(Simulator, AsyncSimulator, per_session=False)
+
+
+class Semphony(_BaseClient[SyncTransport], _Resources, SyncSide):
     """The synchronous semphony client."""
 
-    runs: Runs
-    rois: Rois
-    simulator: Simulator
+    _transport_class = SyncTransport
 
-    @classmethod
-    def _open_transport(cls, options: ClientOptions) -> SyncTransport:
-        return SyncTransport(options)
-
-    def _mount(self, transport: SyncTransport) -> None:
-        self.runs = Runs(transport)
-        self.rois = Rois(transport)
-        self.simulator = Simulator(transport)
-
-    def health(self) -> ServerHealth:
+    def health(self) -> Health:
         """Liveness, API version, server version and driver (checks the API version too)."""
-        return ServerHealth._from(self._transport.ensure_compatible(fresh=True))
+        return self._transport.ensure_compatible(fresh=True)
 
-    def device(self) -> dict[str, Any]:
+    def device(self) -> DeviceInfo:
         """The device: driver, model, capabilities, limits, speed table, axis conventions."""
-        return self._transport.call(get_device.sync_detailed, DeviceInfo).to_dict()
+        return self._transport.send(calls.device())
+
+    def state(self) -> InstrumentState:
+        """The instrument's state now (a read; no session needed)."""
+        return self._transport.send(calls.state())
 
     def close(self) -> None:
         """Close the connections and stop the embedded server, if this client started one."""
@@ -364,132 +346,26 @@ class Semphony(_BaseClient[SyncTransport]):
     def __enter__(self) -> Semphony:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-# ---------------------------------------------------------------------------------------------
-# async
-
-
-class AsyncRuns(_Resource[AsyncTransport]):
-    """`client.runs` of `AsyncSemphony`."""
-
-    async def create(self, *, name: str, description: str | None = None) -> AsyncRun:
-        """Create a run named `name`."""
-        body = _run_body(name, description)
-        doc = await self._transport.call(create_run.asyncio_detailed, RunDoc, body=body)
-        return AsyncRun(self._transport, doc)
-
-    async def list(self) -> list[AsyncRun]:
-        """Every run on the server."""
-        page = await self._transport.call(list_runs.asyncio_detailed, RunList)
-        return [AsyncRun(self._transport, doc) for doc in page.items]
-
-    async def retrieve(self, run_id: str) -> AsyncRun:
-        """The run `run_id`."""
-        _check_run_id(run_id)
-        doc = await self._transport.call(get_run.asyncio_detailed, RunDoc, run_id=run_id)
-        return AsyncRun(self._transport, doc)
-
-
-class AsyncRois(_Resource[AsyncTransport]):
-    """`client.rois` of `AsyncSemphony`."""
-
-    async def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
-        """Every saved ROI, or only those saved with `specimen_id`."""
-        from semphony.roi._records import _parse
-
-        page = await self._transport.call(
-            list_rois.asyncio_detailed,
-            RoiRecordList,
-            specimen_id=UNSET if specimen_id is None else specimen_id,
-        )
-        return [_parse(doc) for doc in page.items]
-
-    async def retrieve(self, name: str) -> RoiRecord:
-        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
-        _check_roi_name(name)
-        from semphony.roi._records import _parse
-
-        return _parse(await self._transport.call(get_roi.asyncio_detailed, RoiRecordDoc, name=name))
-
-
-class AsyncSimulator(_Resource[AsyncTransport]):
-    """`client.simulator` of `AsyncSemphony`."""
-
-    async def reload(
-        self,
-        *,
-        shift_x_um: float | None = None,
-        shift_y_um: float | None = None,
-        rotation_deg: float | None = None,
-    ) -> dict[str, Any]:
-        """Remount the specimen; the new ground truth."""
-        _require_sim(await self._transport.ensure_compatible())
-        body = _reload_body(shift_x_um, shift_y_um, rotation_deg)
-        doc = await self._transport.call(sim_reload.asyncio_detailed, SimTruth, body=body)
-        return doc.to_dict()
-
-    async def truth(
-        self, *, x_mm: float | None = None, y_mm: float | None = None
-    ) -> dict[str, Any]:
-        """The specimen's placement relative to its first load."""
-        _require_sim(await self._transport.ensure_compatible())
-        query = _truth_query(x_mm, y_mm)
-        return (await self._transport.call(sim_truth.asyncio_detailed, SimTruth, **query)).to_dict()
-
-    async def inject(self, fault: str, **params: Any) -> dict[str, Any]:
-        """Inject a fault; the active faults."""
-        body = _fault_body(fault, params)
-        _require_sim(await self._transport.ensure_compatible())
-        doc = await self._transport.call(sim_inject_fault.asyncio_detailed, SimFaultList, body=body)
-        return doc.to_dict()
-
-    async def clear_faults(self) -> dict[str, Any]:
-        """Remove every injected fault."""
-        _require_sim(await self._transport.ensure_compatible())
-        doc = await self._transport.call(sim_clear_faults.asyncio_detailed, SimFaultList)
-        return doc.to_dict()
-
-    async def set_detector(
-        self, *, gain: float | None = None, offset: float | None = None, gamma: float | None = None
-    ) -> InstrumentState:
-        """Change the simulated detector's gain, offset or gamma; the state after."""
-        body = _detector_body(gain, offset, gamma)
-        _require_sim(await self._transport.ensure_compatible())
-        doc = await self._transport.call(sim_set_detector.asyncio_detailed, StateDoc, body=body)
-        return parse_state(doc.to_dict())
-
-
-class AsyncSemphony(_BaseClient[AsyncTransport]):
+class AsyncSemphony(_BaseClient[AsyncTransport], _Resources, AsyncSide):
     """The asynchronous semphony client; matches `Semphony` method for method."""
 
-    runs: AsyncRuns
-    rois: AsyncRois
-    simulator: AsyncSimulator
+    _transport_class = AsyncTransport
 
-    @classmethod
-    def _open_transport(cls, options: ClientOptions) -> AsyncTransport:
-        return AsyncTransport(options)
-
-    def _mount(self, transport: AsyncTransport) -> None:
-        self.runs = AsyncRuns(transport)
-        self.rois = AsyncRois(transport)
-        self.simulator = AsyncSimulator(transport)
-
-    async def health(self) -> ServerHealth:
+    async def health(self) -> Health:
         """Liveness, API version, server version and driver (checks the API version too)."""
-        return ServerHealth._from(await self._transport.ensure_compatible(fresh=True))
+        return await self._transport.ensure_compatible(fresh=True)
 
-    async def device(self) -> dict[str, Any]:
+    async def device(self) -> DeviceInfo:
         """The device's description."""
-        return (await self._transport.call(get_device.asyncio_detailed, DeviceInfo)).to_dict()
+        return await self._transport.send(calls.device())
+
+    async def state(self) -> InstrumentState:
+        """The instrument's state now (a read; no session needed)."""
+        return await self._transport.send(calls.state())
 
     async def aclose(self) -> None:
         """Close the connections and stop the embedded server, if this client started one."""
@@ -505,10 +381,5 @@ class AsyncSemphony(_BaseClient[AsyncTransport]):
     async def __aenter__(self) -> AsyncSemphony:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

@@ -10,7 +10,6 @@ import json
 import math
 import secrets
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,11 @@ from semphony import (
     StageAbsoluteLimits,
     StageRelativeLimits,
 )
-from semphony._cli_render import download_image, find_table
+from semphony._cli_render import find_table
 from semphony._state import InstrumentState
-from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
+from semphony._types import SimTruth
+from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiSpec
+from semphony.session import Session
 
 __all__ = ["SUMMARY_FILE", "run_demo"]
 
@@ -46,29 +47,38 @@ def _rot(x: float, y: float, angle_deg: float) -> tuple[float, float]:
     return math.cos(a) * x - math.sin(a) * y, math.sin(a) * x + math.cos(a) * y
 
 
-def _true_centre_mm(truth: Mapping[str, Any], state: InstrumentState) -> tuple[float, float]:
+def _true_centre_mm(truth: SimTruth, state: InstrumentState) -> tuple[float, float]:
     """Where the centre of the field really is, in stage coordinates (mm): the true stage
     position plus the beam shift, turned by stage rotation and stretched by tilt as the simulator
     does (`/v1/device` conventions)."""
-    stage = truth["stage_true"]
+    stage = truth.stage_true
+    if stage is None:
+        raise ValueError("the simulator did not report the stage's true pose")
     shift_x = state.beam_shift_x_um
-    shift_y = state.beam_shift_y_um / math.cos(math.radians(float(stage["t_deg"])))
-    dx_um, dy_um = _rot(shift_x, shift_y, -float(stage["r_deg"]))
-    return float(stage["x_mm"]) + dx_um / 1000.0, float(stage["y_mm"]) + dy_um / 1000.0
+    shift_y = state.beam_shift_y_um / math.cos(math.radians(stage.t_deg))
+    dx_um, dy_um = _rot(shift_x, shift_y, -stage.r_deg)
+    return stage.x_mm + dx_um / 1000.0, stage.y_mm + dy_um / 1000.0
 
 
-def _at_first_load_mm(truth: Mapping[str, Any], x_mm: float, y_mm: float) -> tuple[float, float]:
+def _at_first_load_mm(truth: SimTruth, x_mm: float, y_mm: float) -> tuple[float, float]:
     """The first-load coordinates of the specimen point at stage (x, y) now (inverse placement)."""
-    cx, cy = float(truth["centre_x_mm"]), float(truth["centre_y_mm"])
-    dx = (x_mm - cx) * 1000.0 - float(truth["shift_x_um"])
-    dy = (y_mm - cy) * 1000.0 - float(truth["shift_y_um"])
-    ux, uy = _rot(dx, dy, -float(truth["rotation_deg"]))
+    cx, cy = truth.centre_x_mm, truth.centre_y_mm
+    dx = (x_mm - cx) * 1000.0 - truth.shift_x_um
+    dy = (y_mm - cy) * 1000.0 - truth.shift_y_um
+    ux, uy = _rot(dx, dy, -truth.rotation_deg)
     return cx + ux / 1000.0, cy + uy / 1000.0
 
 
-def _now_mm(truth: Mapping[str, Any]) -> tuple[float, float]:
-    point = truth["point_now"]
-    return float(point["x_mm"]), float(point["y_mm"])
+def _now_mm(truth: SimTruth) -> tuple[float, float]:
+    point = truth.point_now
+    if point is None:
+        raise ValueError("the simulator did not answer where the point lies now")
+    return point.x_mm, point.y_mm
+
+
+def _download(session: Session, image_id: str, target: Path) -> Path:
+    result = AcquisitionResult(correlation_id=image_id, image_id=image_id)
+    return Path(session.imaging.download(result, target).local_path or target)
 
 
 def _last_image_id(result: FindRoiResult) -> str | None:
@@ -141,7 +151,7 @@ def run_demo(
             record = session.imaging.save_roi(_SPEC, config=config, overwrite=True)
             for level in record.levels:
                 path = out / f"saved-{level.level}-{level.fov_um:g}um.tiff"
-                files.append(download_image(client, level.image_id, path))
+                files.append(_download(session, level.image_id, path))
 
             shift_um = float(rng.uniform(200.0, 500.0))
             direction = float(rng.uniform(0.0, 2.0 * math.pi))
@@ -165,7 +175,7 @@ def run_demo(
             files.append(report)
             found_id = _last_image_id(result)
             if found_id is not None:
-                files.append(download_image(client, found_id, out / "found-roi.tiff"))
+                files.append(_download(session, found_id, out / "found-roi.tiff"))
             # Where the saved centre lies now, by the simulator's ground truth, against where the
             # field really is (true stage + beam shift) and where the SDK believes it is.
             truth = client.simulator.truth(x_mm=saved_true[0], y_mm=saved_true[1])

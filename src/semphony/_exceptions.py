@@ -20,6 +20,8 @@ SemphonyError                      base of everything semphony raises on purpose
 │       ├── UnprocessableEntityError   422 (out of range, invalid field)
 │       ├── RateLimitError             429
 │       └── InternalServerError        ≥ 500 (without a device code)
+├── OutOfRangeError                a requested value is outside what the device can do (checked
+│                                  against `GET /v1/device` before anything is acquired)
 └── SemphonyGuardrailException     a client-side guardrail refused a command; nothing was sent
 ```
 
@@ -34,11 +36,20 @@ a bearer token or a `token=` pair is redacted.
 
 from __future__ import annotations
 
-import http
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from semphony._messages import (
+    device_code_of,
+    operation_message,
+    place_of,
+    problem_message,
+    redact,
+    safe_url,
+    status_phrase,
+    text_of,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -54,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "OperationCancelledError",
     "OperationFailedError",
+    "OutOfRangeError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -64,64 +76,6 @@ __all__ = [
     "error_from_operation",
     "error_from_response",
 ]
-
-# Credentials that a server, a proxy or a URL might echo back; never let them into a message.
-# A scheme followed by a word of 8+ token characters ("Bearer abc…"), and `name=value` or JSON
-# `"name": "value"` pairs; short words are spared so "missing bearer token" stays readable.
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(
-        r"(?i)\b(token|access_token|api_key|apikey|password|secret)"
-        r"(\s*=\s*|\"\s*:\s*\"?)[^\s&,;\"']+"
-    ),
-)
-
-
-def _redact(text: str) -> str:
-    """Text with anything that looks like a credential replaced by `***`."""
-    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} ***", text)
-    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-
-
-def _safe_url(url: str | None) -> str | None:
-    """The URL without user info, query string or fragment (where tokens hide)."""
-    if url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        return _redact(url.split("?", 1)[0])
-    netloc = f"{host}{port}"
-    return _redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
-
-
-def _where(method: str | None, url: str | None) -> str:
-    """`POST /v1/...`, or whichever part is known, for messages."""
-    path: str | None = None
-    if url is not None:
-        safe = _safe_url(url) or ""
-        parts = urlsplit(safe)
-        path = parts.path or safe
-    return " ".join(p for p in (method.upper() if method else None, path) if p)
-
-
-def _text(problem: Mapping[str, Any] | None, key: str) -> str | None:
-    """A non-empty string field of the problem document, else None."""
-    if problem is None:
-        return None
-    value = problem.get(key)
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _status_phrase(status_code: int) -> str:
-    try:
-        return http.HTTPStatus(status_code).phrase
-    except ValueError:
-        return "Error"
 
 
 class SemphonyError(Exception):
@@ -153,20 +107,20 @@ class SemphonyApiError(SemphonyError):
         method: str | None = None,
         url: str | None = None,
     ) -> None:
-        self.message = _redact(message)
+        self.message = redact(message)
         super().__init__(self.message)
         self.status_code = status_code
         self.problem = dict(problem) if isinstance(problem, Mapping) else None
         self.request_id = (
-            request_id if request_id is not None else _text(self.problem, "request_id")
+            request_id if request_id is not None else text_of(self.problem, "request_id")
         )
         self.method = method.upper() if method else None
-        self.url = _safe_url(url)
+        self.url = safe_url(url)
 
     @property
     def reason(self) -> str | None:
         """The problem document's machine-readable reason (e.g. `lease.held`), if any."""
-        return _text(self.problem, "reason")
+        return text_of(self.problem, "reason")
 
     def __str__(self) -> str:
         return self.message
@@ -184,10 +138,10 @@ class APIConnectionError(SemphonyApiError):
         cause: str | None = None,
     ) -> None:
         if message is None:
-            where = _where(method, url)
+            where = place_of(method, url)
             target = "the control server"
             if url is not None:
-                parts = urlsplit(_safe_url(url) or "")
+                parts = urlsplit(safe_url(url) or "")
                 target += f" at {parts.scheme}://{parts.netloc}" if parts.netloc else ""
             message = f"Could not reach {target}" + (f" ({where})" if where else "")
             if cause:
@@ -207,7 +161,7 @@ class APITimeoutError(APIConnectionError):
         timeout_s: float | None = None,
     ) -> None:
         if message is None:
-            where = _where(method, url) or "request"
+            where = place_of(method, url) or "request"
             after = f" after {timeout_s:g} s" if timeout_s is not None else ""
             message = f"Timed out{after} waiting for the control server on {where}"
         super().__init__(message, method=method, url=url)
@@ -231,10 +185,10 @@ class InvalidResponseError(SemphonyApiError):
         request_id: str | None = None,
     ) -> None:
         self.content_type = content_type
-        self.location = _safe_url(location)
+        self.location = safe_url(location)
         if message is None:
-            where = _where(method, url) or "request"
-            status = f"{status_code} {_status_phrase(status_code)}" if status_code else "answer"
+            where = place_of(method, url) or "request"
+            status = f"{status_code} {status_phrase(status_code)}" if status_code else "answer"
             if location is not None:
                 message = (
                     f"{status} on {where} redirects to {self.location} (redirects are not followed;"
@@ -265,59 +219,13 @@ class IncompatibleServerError(SemphonyApiError):
         self.server_api_version = server_api_version
         self.client_api_version = client_api_version
         if message is None:
-            at = f" at {_safe_url(url)}" if url else ""
+            at = f" at {safe_url(url)}" if url else ""
             server = server_api_version or "an unknown API version"
             message = (
                 f"The control server{at} speaks API {server}, but this semphony client needs "
                 f"API {client_api_version}; upgrade the older of the two"
             )
         super().__init__(message, url=url)
-
-
-def _problem_detail(problem: Mapping[str, Any] | None, request_id: str | None) -> str:
-    """`Beam needs vacuum (interlock.vacuum_required) [request r1]`, or "" with nothing to say."""
-    detail = _text(problem, "detail") or _text(problem, "title")
-    device_code = _text(problem, "device_code")
-    if device_code is not None:
-        device_message = _text(problem, "device_message") or "no message"
-        device = f"device error {device_code}: {device_message}"
-        detail = f"{detail}; {device}" if detail and detail != device_message else device
-    holder = _text(problem, "lease_holder")
-    if holder is not None:
-        detail = f"{detail or 'lease held'} (held by {holder})"
-    errors = problem.get("errors") if problem is not None else None
-    if isinstance(errors, list):
-        fields = "; ".join(
-            f"{e.get('field', '?')}: {e.get('message') or e.get('rule') or '?'}"
-            for e in errors
-            if isinstance(e, Mapping)
-        )
-        if fields:
-            detail = f"{detail}: {fields}" if detail else fields
-    parts = [detail] if detail else []
-    reason = _text(problem, "reason")
-    if reason is not None:
-        parts.append(f"({reason})")
-    rid = request_id if request_id is not None else _text(problem, "request_id")
-    if rid is not None:
-        parts.append(f"[request {rid}]")
-    return " ".join(parts)
-
-
-def _problem_message(
-    status_code: int | None,
-    problem: Mapping[str, Any] | None,
-    method: str | None,
-    url: str | None,
-    request_id: str | None,
-) -> str:
-    """`409 Conflict on POST /v1/...: Beam needs vacuum (interlock.vacuum_required)`."""
-    head = f"{status_code} {_status_phrase(status_code)}" if status_code is not None else "Error"
-    where = _where(method, url)
-    if where:
-        head += f" on {where}"
-    detail = _problem_detail(problem, request_id)
-    return f"{head}: {detail}" if detail else head
 
 
 class APIStatusError(SemphonyApiError):
@@ -336,7 +244,7 @@ class APIStatusError(SemphonyApiError):
         url: str | None = None,
     ) -> None:
         if message is None:
-            message = _problem_message(status_code, problem, method, url, request_id)
+            message = problem_message(status_code, problem, method, url, request_id)
         super().__init__(
             message,
             status_code=status_code,
@@ -410,7 +318,7 @@ class DeviceError(SemphonyApiError):
         self,
         message: str | None = None,
         *,
-        device_code: str | None,
+        device_code: int | None,
         device_message: str | None,
         status_code: int | None = None,
         problem: Mapping[str, Any] | None = None,
@@ -426,9 +334,9 @@ class DeviceError(SemphonyApiError):
         self.operation_kind = operation_kind
         if message is None:
             if operation_id is not None:
-                message = _operation_message(operation_id, operation_kind, "failed", problem)
+                message = operation_message(operation_id, operation_kind, "failed", problem)
             else:
-                message = _problem_message(status_code, problem, method, url, request_id)
+                message = problem_message(status_code, problem, method, url, request_id)
         super().__init__(
             message,
             status_code=status_code,
@@ -439,41 +347,17 @@ class DeviceError(SemphonyApiError):
         )
 
     @classmethod
-    def from_problem(
-        cls,
-        problem: Mapping[str, Any],
-        *,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        method: str | None = None,
-        url: str | None = None,
-        operation_id: str | None = None,
-        operation_kind: str | None = None,
-    ) -> DeviceError:
-        """The device error a problem document (a 502's, or a failed operation's) describes."""
-        status = status_code
-        if status is None and isinstance(problem.get("status"), int):
-            status = problem["status"]
+    def from_problem(cls, problem: Mapping[str, Any], **where: Any) -> DeviceError:
+        """The device error a problem document (a 502's, or a failed operation's) describes;
+        `where` holds the other constructor arguments (`status_code`, `operation_id`, …)."""
+        if where.get("status_code") is None and isinstance(problem.get("status"), int):
+            where["status_code"] = problem["status"]
         return cls(
-            device_code=_text(problem, "device_code"),
-            device_message=_text(problem, "device_message"),
-            status_code=status,
+            device_code=device_code_of(problem),
+            device_message=text_of(problem, "device_message"),
             problem=problem,
-            request_id=request_id,
-            method=method,
-            url=url,
-            operation_id=operation_id,
-            operation_kind=operation_kind,
+            **where,
         )
-
-
-def _operation_message(
-    operation_id: str, kind: str | None, outcome: str, problem: Mapping[str, Any] | None
-) -> str:
-    """`Operation op_1 (acquisition) failed: device error 12: ScScanXY failed (device.error)`."""
-    what = f"Operation {operation_id}" + (f" ({kind})" if kind else "")
-    detail = _problem_detail(problem, None)
-    return f"{what} {outcome}" + (f": {detail}" if detail else "")
 
 
 class OperationFailedError(SemphonyApiError):
@@ -495,7 +379,7 @@ class OperationFailedError(SemphonyApiError):
         self.operation_id = operation_id
         self.operation_kind = operation_kind
         if message is None:
-            message = _operation_message(operation_id, operation_kind, self._outcome, problem)
+            message = operation_message(operation_id, operation_kind, self._outcome, problem)
         status = problem.get("status") if isinstance(problem, Mapping) else None
         super().__init__(
             message,
@@ -537,7 +421,8 @@ def error_from_response(
     picks the class (`InternalServerError` for every status ≥ 500, `APIStatusError` for the rest).
     """
     doc = problem if isinstance(problem, Mapping) else None
-    if doc is not None and _text(doc, "device_code") is not None:
+    if device_code_of(doc) is not None:
+        assert doc is not None
         return DeviceError.from_problem(
             doc, status_code=status_code, request_id=request_id, method=method, url=url
         )
@@ -565,13 +450,31 @@ def error_from_operation(
         return OperationCancelledError(
             operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
         )
-    if doc is not None and _text(doc, "device_code") is not None:
+    if device_code_of(doc) is not None:
+        assert doc is not None
         return DeviceError.from_problem(
             doc, request_id=request_id, operation_id=operation_id, operation_kind=kind
         )
     return OperationFailedError(
         operation_id=operation_id, operation_kind=kind, problem=doc, request_id=request_id
     )
+
+
+class OutOfRangeError(SemphonyError, ValueError):
+    """A requested value is outside what the device can do; nothing was sent for it.
+
+    `field` names the setting (e.g. `l0_fov_um`), `value` is what was asked and `allowed` says
+    what the device can do, in words (e.g. `1 to 10000 µm`).
+    """
+
+    def __init__(self, *, field: str, value: object, allowed: str, where: str = "") -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}{field} {value!r} is outside what this device can do ({allowed})"
+        )
 
 
 class SemphonyGuardrailException(SemphonyError):  # noqa: N818 (the seed's name)

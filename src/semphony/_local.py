@@ -1,19 +1,26 @@
-"""The embedded control server: the simulated SEM started as a child process on a loopback port."""
+"""The embedded control server: the simulated SEM started as a child process on a loopback port.
+
+The child dies with its parent, however the parent ends. It is started with `--watch-stdin` and a
+pipe for its standard input that only this process holds: when this process exits, the kernel
+closes the pipe (SIGKILL and a crash included), the child reads end-of-file, shuts down and, with
+`--remove-data-dir`, deletes its temporary data folder. A pipe behaves so on Linux, macOS and
+Windows alike; a Linux death signal would not.
+"""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from semphony._base_client import logger
+from semphony._base_client import logger, token_from_file
 from semphony._exceptions import SemphonyError
 
 __all__ = ["LocalServer"]
@@ -86,6 +93,7 @@ class LocalServer:
             args += ["--specimen", str(specimen), "--specimen-pixel-um", repr(specimen_pixel_um)]
         if realtime is not None:
             args += ["--realtime", repr(float(realtime))]
+        args += ["--watch-stdin"] + (["--remove-data-dir"] if owns else [])
         args += list(extra_args)
         stdout_path = directory / "server.stdout.log"
         stderr_path = directory / "server.log"
@@ -94,7 +102,7 @@ class LocalServer:
             # needs the server to cancel the running operation and release the lease.
             process = subprocess.Popen(
                 args,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the lifeline: closed when this process ends
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
@@ -109,6 +117,11 @@ class LocalServer:
             raise
         logger.info("started local control server %s (pid %d)", base_url, process.pid)
         return cls(process, base_url=base_url, token=token, data_dir=directory, owns_data_dir=owns)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Where the server stores its images (`<image_id>.tiff`), on this machine."""
+        return self.data_dir / "artifacts"
 
     @property
     def running(self) -> bool:
@@ -126,14 +139,20 @@ class LocalServer:
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Close the lifeline (the child then shuts down on its own); SIGTERM, SIGKILL if it lingers."""
+    if process.stdin is not None and not process.stdin.closed:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+    for ask in (None, process.terminate, process.kill):
+        if process.poll() is not None:
+            return
+        if ask is not None:
+            ask()
+        try:
+            process.wait(timeout=_STOP_TIMEOUT_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _tail(path: Path, limit: int = 2000) -> str:
@@ -170,7 +189,7 @@ def _read_token(path: Path, process: subprocess.Popen[bytes], timeout_s: float) 
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            token = _operator_token(path.read_text())
+            token = token_from_file(path.read_text()) or ""
         except FileNotFoundError:
             token = ""
         if token:
@@ -178,15 +197,3 @@ def _read_token(path: Path, process: subprocess.Popen[bytes], timeout_s: float) 
         if process.poll() is not None or time.monotonic() > deadline:
             raise SemphonyError(f"the local control server wrote no token to {path}")
         time.sleep(0.02)
-
-
-def _operator_token(text: str) -> str:
-    """The first operator's token from a token file (`role name token` lines; the older
-    `role token` lines and a bare token line are accepted too)."""
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) in (2, 3) and parts[0] == "operator":
-            return parts[-1]
-        if len(parts) == 1 and not line.lstrip().startswith("#"):
-            return parts[0]
-    return ""

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,6 +33,7 @@ __all__ = [
     "OpticsCommand",
     "StageMoveCommand",
     "StagePose",
+    "WireModel",
 ]
 
 Axis = Literal["x", "y", "z", "r", "t"]
@@ -41,13 +42,37 @@ AXIS_UNITS: Mapping[Axis, str] = {"x": "mm", "y": "mm", "z": "mm", "r": "deg", "
 _AXIS_FIELDS: Mapping[Axis, str] = {a: f"{a}_{u}" for a, u in AXIS_UNITS.items()}
 
 
-class _WireModel(BaseModel):
-    """A frozen view of a wire document that keeps keys it does not know."""
+class WireModel(BaseModel):
+    """A frozen view of a wire document that keeps keys it does not know.
+
+    ``to_dict()`` gives the JSON-ready document (unknown keys included) and ``from_dict(data)``
+    validates one, raising ``pydantic.ValidationError`` naming a bad field; they round-trip.
+    """
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The document as a JSON-ready dict (datetimes as ISO 8601 text)."""
+        doc: dict[str, Any] = self.model_dump(mode="json")
+        return doc
 
-class StagePose(_WireModel):
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Validate a document (as `to_dict` returns it, or as the server sends it)."""
+        return cls.model_validate(dict(data))
+
+    def __getitem__(self, name: str) -> Any:
+        """A field by name, so scripts written when answers were dicts (`truth["shift_x_um"]`)
+        keep working; a name that is not a field is a `KeyError`."""
+        if name in type(self).model_fields:
+            return getattr(self, name)
+        extra = self.__pydantic_extra__ or {}
+        if name in extra:
+            return extra[name]
+        raise KeyError(name)
+
+
+class StagePose(WireModel):
     """Stage position: x, y, z in mm; rotation r and tilt t in degrees."""
 
     x_mm: float
@@ -56,10 +81,11 @@ class StagePose(_WireModel):
     r_deg: float
     t_deg: float
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> StagePose:
-        """Parse a wire `StagePose`; raises `pydantic.ValidationError` naming a bad field."""
-        return cls.model_validate(dict(data))
+    def __str__(self) -> str:
+        return (
+            f"x {self.x_mm:.4f} mm, y {self.y_mm:.4f} mm, z {self.z_mm:.4f} mm, "
+            f"r {self.r_deg:.2f}°, t {self.t_deg:.2f}°"
+        )
 
     def axis(self, axis: Axis) -> float:
         """The position on one axis (mm for x/y/z, degrees for r/t)."""
@@ -67,7 +93,7 @@ class StagePose(_WireModel):
         return value
 
 
-class DetectorState(_WireModel):
+class DetectorState(WireModel):
     """The active detector and its signal chain."""
 
     mode: str
@@ -78,7 +104,7 @@ class DetectorState(_WireModel):
     bit_depth: int
 
 
-class Lease(_WireModel):
+class Lease(WireModel):
     """Who holds the control lease, and until when."""
 
     session_id: str
@@ -86,7 +112,7 @@ class Lease(_WireModel):
     expires_at: datetime
 
 
-class InstrumentState(_WireModel):
+class InstrumentState(WireModel):
     """A snapshot of the instrument (`GET /v1/state`)."""
 
     vacuum: str  # vented|pumping|pumped|venting|error, kept open for newer servers
@@ -103,11 +129,6 @@ class InstrumentState(_WireModel):
     clock_s: float
     lease: Lease | None = None
     active_operation_id: str | None = None
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> InstrumentState:
-        """Parse a `GET /v1/state` body; raises `pydantic.ValidationError` naming a bad field."""
-        return cls.model_validate(dict(data))
 
     @property
     def pumped(self) -> bool:

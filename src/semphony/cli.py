@@ -3,10 +3,16 @@
 ```
 semphony serve                      run the control server (simulated SEM by default)
 semphony demo [--out DIR]           save an ROI, reload the specimen, find the ROI again
+semphony state                      the instrument's state
+semphony beam on|off                switch the beam
+semphony stop                       stop the scan and the stage now (the beam stays)
+semphony chamber pump|vent          pump or vent the chamber
 semphony acquire --fov-um 100 --resolution 1024x1024 -o out.tiff  [--local | --url URL]
 semphony roi save NAME [--roi-fov-um 50 --l2-fov-um 150 --l1-fov-um 300 --l0-fov-um 1500]
 semphony roi find NAME [--report report.png] [--start saved|current] [--tolerance-um X]
 semphony roi list
+semphony sim reload [--shift-x-um X --shift-y-um Y --rotation-deg R]
+semphony local clean                delete the --local simulator's folder
 ```
 
 Exit status: 0 done, 1 the instrument or a guardrail refused or failed (or the ROI was not
@@ -24,8 +30,11 @@ from typing import NoReturn
 from rich.console import Console
 from rich.markup import escape
 
+from semphony import __version__
 from semphony._cli_commands import add_acquire_parser, add_roi_parser
+from semphony._cli_instrument import add_instrument_parsers
 from semphony._cli_render import EXIT_USAGE, describe_error
+from semphony._cli_serve import add_serve_parser
 
 __all__ = ["main"]
 
@@ -43,20 +52,11 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
     return run_demo(out=args.out, seed=args.seed, resolution_px=args.resolution_px)
 
 
-def _serve(args: argparse.Namespace, console: Console) -> int:
-    from semphony.server.serve import serve
-
-    return serve(args)
-
-
 def _build_parser() -> argparse.ArgumentParser:
-    from semphony.server.serve import add_serve_arguments
-
     parser = _Parser(prog="semphony", description="Script an SEM safely.")
+    parser.add_argument("--version", action="version", version=f"semphony {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the control server (simulated SEM by default)")
-    add_serve_arguments(serve)
-    serve.set_defaults(func=_serve)
+    add_serve_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="the whole story on the embedded simulated SEM",
@@ -71,6 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--resolution-px", type=int, default=256, help="side of every image (default 256)"
     )
     demo.set_defaults(func=_demo)
+    add_instrument_parsers(sub)
     add_acquire_parser(sub)
     add_roi_parser(sub)
     return parser
@@ -93,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if described is None:
             raise
         status, message = described
-        command = " ".join(p for p in (args.command, getattr(args, "roi_command", None)) if p)
+        command = " ".join(p for p in (args.command, getattr(args, "subcommand", None)) if p)
         Console(stderr=True, soft_wrap=True).print(
             f"[red]semphony {command}: error:[/red] {escape(message)}"
         )

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Protocol, Self, runtime_checkable
 
 from pydantic import (
     BaseModel,
@@ -162,7 +162,23 @@ _Range = tuple[_Number, _Number]
 _CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 
-class ChamberBeamGuardrail(BaseModel):
+class _Rule(BaseModel):
+    """A built-in rule: `to_dict()` and `from_dict()` round-trip it (tuples as lists)."""
+
+    model_config = _CONFIG
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule's settings as a JSON-ready dict."""
+        doc: dict[str, Any] = self.model_dump(mode="json")
+        return doc
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """A rule from `to_dict`'s form; an unknown key or a bad value is refused, named."""
+        return cls.model_validate(dict(data))
+
+
+class ChamberBeamGuardrail(_Rule):
     """Chamber and beam safety; every rule defaults to on.
 
     - `require_vacuum_for_beam`: the beam may be switched on only when the vacuum is `pumped`.
@@ -209,7 +225,7 @@ class ChamberBeamGuardrail(BaseModel):
         return None
 
 
-class StageAbsoluteLimits(BaseModel):
+class StageAbsoluteLimits(_Rule):
     """Hard bounds on where the stage may go: each axis a `(min, max)` tuple or None.
 
     x, y, z in mm; r (rotation) and t (tilt) in degrees. Applies to the target of `move_to` and
@@ -275,7 +291,7 @@ _REL_FIELDS: Mapping[Axis, str] = {
 }
 
 
-class StageRelativeLimits(BaseModel):
+class StageRelativeLimits(_Rule):
     """The most the stage may travel in one command.
 
     x, y, z: a percentage of the current field of view (`x_pct=200` allows twice the FOV); r and t:
@@ -404,6 +420,42 @@ class ImagingGuardrails(BaseModel):
                 )
             return found
         return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The built-in rules' settings as a JSON-ready dict (None for a part that is off).
+
+        Your own rules are code, not settings: guardrails holding any are refused (`ValueError`).
+        """
+        if self.rules:
+            names = ", ".join(type(rule).__name__ for rule in self.rules)
+            raise ValueError(
+                f"ImagingGuardrails.to_dict: your own rules ({names}) cannot be written as a "
+                "dict; add them again after from_dict"
+            )
+        parts = {
+            "chamber_beam": self.chamber_beam,
+            "stage_absolute": self.stage_absolute,
+            "stage_relative": self.stage_relative,
+        }
+        return {name: part.to_dict() if part is not None else None for name, part in parts.items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImagingGuardrails:
+        """Guardrails from `to_dict`'s form; a part left out takes its default (as in the
+        constructor), a part given as None is off; an unknown key is refused, named."""
+        unknown = sorted(set(data) - {"chamber_beam", "stage_absolute", "stage_relative"})
+        if unknown:
+            raise ValueError(f"ImagingGuardrails.from_dict: unknown key(s) {unknown}")
+        parts: dict[str, Any] = {}
+        for name, rule in (
+            ("chamber_beam", ChamberBeamGuardrail),
+            ("stage_absolute", StageAbsoluteLimits),
+            ("stage_relative", StageRelativeLimits),
+        ):
+            if name in data:
+                value = data[name]
+                parts[name] = None if value is None else rule.from_dict(value)
+        return cls(**parts)
 
     def check(self, command: Command, state: InstrumentState) -> None:
         """Raise `SemphonyGuardrailException` if any rule refuses `command` in `state`."""

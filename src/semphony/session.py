@@ -9,212 +9,128 @@ with run.session(guardrails=guardrails).start() as session:
 
 The lease is taken by `start()`, renewed by a background heartbeat, and released by `close()` or
 on leaving the `with` block, also when an exception leaves it. `AsyncRun` and `AsyncSession`
-(`semphony._async_session`) are the async twins; the no-I/O parts both share live here.
+(`semphony._async_session`) are the async twins; what both share lives in `_session_base`.
 """
 
 from __future__ import annotations
 
-import datetime
 import threading
-from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Unpack
 
-from semphony_api.api.operations import list_run_operations
-from semphony_api.api.runs import list_run_audit
-from semphony_api.api.sessions import end_session, heartbeat_session, start_session
-from semphony_api.api.system import get_state
-from semphony_api.models.audit_list import AuditList
-from semphony_api.models.instrument_state import InstrumentState as StateDoc
-from semphony_api.models.operation_list import OperationList
-from semphony_api.models.run import Run as RunDoc
-from semphony_api.models.session import Session as SessionDoc
-from semphony_api.models.session_start import SessionStart
-from semphony_api.types import UNSET
-
-from semphony._base_client import logger
-from semphony._capabilities import (
-    BeamControl,
-    ChamberControl,
-    Imaging,
-    OpticsControl,
-    StageControl,
-)
-from semphony._capabilities._base import parse_state
+from semphony._capabilities import Context, Imaging, SyncRunner, SyncSide
 from semphony._exceptions import SemphonyApiError
+from semphony._records import RoiRecord
+from semphony._session_base import InstrumentParts, RunBase, SessionBase, StartArgs, audit_steps
 from semphony._state import InstrumentState
-from semphony._transport import SyncTransport, TransportT
+from semphony._types import AuditEntry, DeviceInfo, Operation, RunInfo, SessionInfo
+from semphony._wire import calls, one
 from semphony.guardrails import ImagingGuardrails
+from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
+from semphony.roi import FindArgs, SaveArgs, find_roi, save_roi
 
-__all__ = ["Run", "Session", "SessionBuilder"]
-
-_DEFAULT_LEASE_S = 30.0
-
-
-class _RunBase(Generic[TransportT]):
-    """What a run is, without I/O; `Run` and `AsyncRun` add the calls."""
-
-    def __init__(self, transport: TransportT, doc: RunDoc) -> None:
-        self._transport = transport
-        self.id: str = doc.id
-        self.name: str = doc.name
-        self.created_at: datetime.datetime = doc.created_at
-        self.description: str | None = doc.description if isinstance(doc.description, str) else None
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(id={self.id!r}, name={self.name!r})"
-
-    @staticmethod
-    def _guardrails(guardrails: ImagingGuardrails | None) -> ImagingGuardrails:
-        # No guardrails given means the safe default, never none (`ImagingGuardrails.none()`).
-        return guardrails if guardrails is not None else ImagingGuardrails()
-
-    def _audit_query(self, after: int | None) -> dict[str, Any]:
-        return {"run_id": self.id, "after_id": UNSET if after is None else after}
-
-    @staticmethod
-    def _audit_next(page: AuditList, after: int | None) -> int | None:
-        """The cursor of the next audit page, or None when `page` was the last."""
-        if not page.items:
-            return None
-        last = page.items[-1].id
-        return None if after is not None and last <= after else last
-
-    def _operations_query(self, kind: str | None, status: str | None) -> dict[str, Any]:
-        return {
-            "run_id": self.id,
-            "kind": UNSET if kind is None else kind,
-            "status": UNSET if status is None else status,
-        }
+__all__ = ["EngineView", "Run", "Session", "SessionBuilder", "SessionImaging"]
 
 
-RunT = TypeVar("RunT", bound=_RunBase[Any])
-
-
-def lease_secret_of(doc: SessionDoc) -> str | None:
-    """The lease secret a session's start answered (None from a server that sends none)."""
-    secret = doc.lease_secret
-    return secret if isinstance(secret, str) else None
-
-
-def _start_body(holder: str | None, lease_s: float | None) -> SessionStart:
-    return SessionStart(
-        holder=UNSET if holder is None else holder,
-        lease_s=_DEFAULT_LEASE_S if lease_s is None else lease_s,
-    )
-
-
-class _SessionBase:
-    """What a session is, without I/O; `Session` and `AsyncSession` add the calls."""
-
-    def __init__(self, doc: SessionDoc, guardrails: ImagingGuardrails) -> None:
-        self.id: str = doc.id
-        self._run_id: str = doc.run_id
-        self.holder: str = doc.holder
-        self.lease_s: float = doc.lease_s
-        self.guardrails = guardrails
-        self._closed = False
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(id={self.id!r}, run={self._run_id!r}, closed={self._closed})"
-
-    @property
-    def closed(self) -> bool:
-        """Whether the lease has been released."""
-        return self._closed
-
-    @property
-    def _heartbeat_interval_s(self) -> float:
-        # Three beats per lease: one lost beat never lets the lease lapse.
-        return max(0.5, self.lease_s / 3.0)
-
-    def _heartbeat_failed(self, exc: SemphonyApiError) -> bool:
-        """Log a failed heartbeat; whether beating on is pointless (the lease is gone)."""
-        logger.warning("heartbeat of session %s failed: %s", self.id, exc)
-        return exc.reason in ("lease.expired", "lease.required") or exc.status_code == 404
-
-    def _release_failed(self, exc: SemphonyApiError) -> None:
-        # Release even after an exception, but never hide that exception behind a release error.
-        logger.warning("could not release session %s: %s", self.id, exc)
-
-
-class Run(_RunBase[SyncTransport]):
+class Run(RunBase):
     """A run on the control server: a named container of sessions, operations and audit entries."""
+
+    def __init__(self, transport: SyncRunner, info: RunInfo) -> None:
+        super().__init__(info)
+        self._transport = transport
 
     def session(self, guardrails: ImagingGuardrails | None = None) -> SessionBuilder:
         """Prepare a session; `.start()` takes the lease. Without guardrails, the safe default
         `ImagingGuardrails()` applies (`ImagingGuardrails.none()` turns them off)."""
         return SessionBuilder(self, self._guardrails(guardrails))
 
-    def audit(self) -> list[dict[str, Any]]:
+    def audit(self) -> list[AuditEntry]:
         """Every command of this run the server recorded: who, when, what, outcome."""
-        entries: list[dict[str, Any]] = []
-        after: int | None = None
-        while True:
-            query = self._audit_query(after)
-            page = self._transport.call(list_run_audit.sync_detailed, AuditList, **query)
-            entries += [item.to_dict() for item in page.items]
-            after = self._audit_next(page, after)
-            if after is None:
-                return entries
+        return self._transport.run(audit_steps(self.id))
 
-    def operations(
-        self, *, kind: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
+    def operations(self, *, kind: str | None = None, status: str | None = None) -> list[Operation]:
         """This run's operations (acquisitions among them), optionally by kind and status."""
-        query = self._operations_query(kind, status)
-        page = self._transport.call(list_run_operations.sync_detailed, OperationList, **query)
-        return [item.to_dict() for item in page.items]
+        return self._transport.run(one(calls.run_operations(self.id, kind, status)))
 
 
-class _SessionBuilderBase(Generic[RunT]):
-    """A session not yet started, without I/O; `SessionBuilder` and `AsyncSessionBuilder` add
-    `start()`."""
+class SessionBuilder:
+    """A session not yet started: `start()` takes the control lease and returns the `Session`."""
 
-    def __init__(self, run: RunT, guardrails: ImagingGuardrails) -> None:
+    def __init__(self, run: Run, guardrails: ImagingGuardrails) -> None:
         self.run = run
         self.guardrails = guardrails
 
-
-class SessionBuilder(_SessionBuilderBase[Run]):
-    """A session not yet started: `start()` takes the control lease and returns the `Session`."""
-
-    def start(self, *, holder: str | None = None, lease_s: float | None = None) -> Session:
-        """Take the control lease (409 `lease.held` if another session has it)."""
+    def start(self, **args: Unpack[StartArgs]) -> Session:
+        """Take the control lease (`holder=`, `lease_s=`; 409 `lease.held` if another has it)."""
         transport = self.run._transport
-        body = _start_body(holder, lease_s)
-        doc = transport.call(start_session.sync_detailed, SessionDoc, run_id=self.run.id, body=body)
-        transport.set_lease_secret(lease_secret_of(doc))
-        return Session(self.run, doc, self.guardrails, transport)
+        info = transport.run(one(self.run._start_call(args)))
+        transport.set_lease_secret(info.lease_secret)
+        return Session(self.run, info, self.guardrails, transport)
 
 
-class Session(_SessionBase):
+class EngineView(InstrumentParts, SyncSide):
+    """A session's capabilities over a blocking runner: what the ROI engine drives.
+
+    A `Session` is one; `AsyncSession`'s imaging builds one over a `LoopBridge` for the engine's
+    thread.
+    """
+
+    _context: Context
+    _runner: SyncRunner
+
+    def __init__(self, context: Context, runner: SyncRunner) -> None:
+        self._context = context
+        self._runner = runner
+        self.guardrails = context.guardrails
+        self.run_id = context.run_id
+        self.imaging = Imaging(context, runner)
+
+    def state(self) -> InstrumentState:
+        """The instrument's state now (a read: no guardrail)."""
+        return self._runner.run(one(calls.state()))
+
+    def device(self) -> DeviceInfo:
+        """The device: driver, model, capabilities, limits, speed table, axis conventions."""
+        return self._runner.run(one(calls.device()))
+
+
+class SessionImaging(Imaging):
+    """`session.imaging`: acquire, read, download, and the ROI pyramid's `save_roi` / `find_roi`."""
+
+    def save_roi(
+        self, spec: RoiSpec, config: AcquisitionConfig | None = None, **options: Unpack[SaveArgs]
+    ) -> RoiRecord:
+        """Acquire the pyramid `spec` describes at the current pose, finest level first; store it
+        (see `semphony.roi.save_roi`: `specimen_id=`, `overwrite=`, `progress=`)."""
+        return save_roi(EngineView(self._context, self._runner), spec, config, **options)
+
+    def find_roi(self, name: str, **options: Unpack[FindArgs]) -> FindRoiResult:
+        """Relocate the saved ROI `name` (see `semphony.roi.find_roi` for the options)."""
+        return find_roi(EngineView(self._context, self._runner), name, **options)
+
+
+class Session(SessionBase, EngineView):
     """Control of the instrument for one run: the lease, the guardrails and the capabilities."""
 
+    imaging: SessionImaging
+
     def __init__(
-        self,
-        run: Run,
-        doc: SessionDoc,
-        guardrails: ImagingGuardrails,
-        transport: SyncTransport,
+        self, run: Run, info: SessionInfo, guardrails: ImagingGuardrails, transport: SyncRunner
     ) -> None:
-        super().__init__(doc, guardrails)
+        SessionBase.__init__(self, info, guardrails, transport.options)
+        EngineView.__init__(self, self._context, transport)
         self.run = run
         self._transport = transport
-        self.beam = BeamControl(self, transport)
-        self.chamber = ChamberControl(self, transport)
-        self.stage = StageControl(self, transport)
-        self.optics = OpticsControl(self, transport)
-        self.imaging = Imaging(self, transport)
+        self.imaging = SessionImaging(self._context, transport)
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(
             target=self._beat, name=f"semphony-heartbeat-{self.id}", daemon=True
         )
         self._heartbeat.start()
 
-    def state(self) -> InstrumentState:
-        """The instrument's state now (a read: no guardrail)."""
-        doc = self._transport.call(get_state.sync_detailed, StateDoc)
-        return parse_state(doc.to_dict())
+    def stop(self) -> InstrumentState:
+        """Stop the scan and the stage now (the running operation ends cancelled); the beam,
+        the vacuum and the optics stay as they are. The state after."""
+        return self._transport.run(one(calls.stop_session(self.id)))
 
     def close(self) -> None:
         """Stop the heartbeat and release the lease (idempotent)."""
@@ -224,19 +140,14 @@ class Session(_SessionBase):
         self._stop.set()
         self._heartbeat.join()
         try:
-            self._transport.call(end_session.sync_detailed, SessionDoc, session_id=self.id)
+            self._transport.run(one(calls.end_session(self.id)))
         finally:
             self._transport.set_lease_secret(None)
 
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             self.close()
             return
@@ -248,9 +159,7 @@ class Session(_SessionBase):
     def _beat(self) -> None:
         while not self._stop.wait(self._heartbeat_interval_s):
             try:
-                self._transport.call(
-                    heartbeat_session.sync_detailed, SessionDoc, session_id=self.id
-                )
+                self._transport.run(one(calls.heartbeat(self.id)))
             except SemphonyApiError as exc:
                 if self._heartbeat_failed(exc):
                     return

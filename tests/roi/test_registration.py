@@ -367,7 +367,12 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         [
             "BINNED_SIZE_PX",
             "CONFIDENCE_GATE",
+            "FindArgs",
+            "OpticsSnapshot",
+            "REPORT_FORMATS",
             "Registration",
+            "RoiSession",
+            "SaveArgs",
             "RoiLevelRecord",
             "RoiRecord",
             "find_roi",

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from semphony._exceptions import ConflictError
+from semphony._records import OpticsSnapshot, RoiLevelRecord, RoiRecord
 from semphony._state import DetectorState, StagePose
 from semphony.client import Semphony
 from semphony.guardrails import ImagingGuardrails, StageRelativeLimits
@@ -23,7 +24,6 @@ from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
 from semphony.roi import _find
 from semphony.roi._find import LevelImages, _find_config, find_roi
 from semphony.roi._plan import rotate
-from semphony.roi._records import OpticsSnapshot, RoiLevelRecord, RoiRecord, list_records
 from semphony.roi._report import write_report
 from semphony.roi._save import save_roi
 from semphony.roi.registration import register
@@ -85,7 +85,7 @@ def _error_um(client: Semphony, session: Session, saved_centre: tuple[float, flo
     """How far the beam is from the saved ROI centre now, in µm (ground truth)."""
     now = client.simulator.truth(x_mm=saved_centre[0], y_mm=saved_centre[1])["point_now"]
     x, y = _beam_centre_mm(client, session)
-    return math.hypot(x - now["x_mm"], y - now["y_mm"]) * 1000.0
+    return float(math.hypot(x - now["x_mm"], y - now["y_mm"]) * 1000.0)
 
 
 def test_save_roi_acquires_each_level_finest_first_and_returns_the_stored_record(
@@ -106,7 +106,7 @@ def test_save_roi_acquires_each_level_finest_first_and_returns_the_stored_record
         if op["result"]["metadata"].get("roi_name") == "typed"
     ]
     assert tagged[-4:] == [("typed", "roi"), ("typed", "l2"), ("typed", "l1"), ("typed", "l0")]
-    assert "typed" in {r.name for r in list_records(session._transport)}
+    assert "typed" in {r.name for r in session.rois.list()}
 
 
 def test_save_roi_skips_levels_whose_fov_is_zero(client: Semphony, session: Session) -> None:

@@ -1,21 +1,60 @@
-"""The capabilities a session exposes: beam, chamber, stage, optics and imaging."""
+"""The capabilities a session exposes: beam, chamber, stage, optics, imaging, and the ROI records.
 
-from semphony._capabilities._base import ProgressArg
-from semphony._capabilities._imaging import Imaging
-from semphony._capabilities._instrument import (
+Each command is written once, as steps (`_steps`, `_waiting`, `_rois`); `_sync` and `_async` are
+the thin shells a `Session` and an `AsyncSession` hold.
+"""
+
+from semphony._capabilities._async import (
+    AsyncBeamControl,
+    AsyncChamberControl,
+    AsyncImaging,
+    AsyncOpticsControl,
+    AsyncRoiRecords,
+    AsyncStageControl,
+)
+from semphony._capabilities._pair import AsyncSide, Pair, SyncSide
+from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArgs
+from semphony._capabilities._sync import (
     BeamControl,
     ChamberControl,
+    Imaging,
     OpticsControl,
+    RoiRecords,
     StageControl,
+    SyncRunner,
 )
-from semphony._capabilities._operations import wait_operation
+from semphony._capabilities._waiting import (
+    TERMINAL,
+    ProgressArg,
+    ProgressSink,
+    cancel_quietly,
+    wait_operation,
+)
 
 __all__ = [
+    "TERMINAL",
+    "AsyncBeamControl",
+    "AsyncChamberControl",
+    "AsyncImaging",
+    "AsyncOpticsControl",
+    "AsyncRoiRecords",
+    "AsyncSide",
+    "AsyncStageControl",
     "BeamControl",
     "ChamberControl",
+    "Context",
     "Imaging",
+    "MoveArgs",
+    "OpticsArgs",
     "OpticsControl",
+    "Pair",
     "ProgressArg",
+    "ProgressSink",
+    "RoiRecords",
     "StageControl",
+    "SyncRunner",
+    "SyncSide",
+    "WaitArgs",
+    "cancel_quietly",
     "wait_operation",
 ]

@@ -24,23 +24,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from semphony_api.api.system import get_device
-from semphony_api.models.device_info import DeviceInfo
 from skimage.measure import block_reduce
 from skimage.transform import resize
 
 from semphony._exceptions import SemphonyGuardrailException
-from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult, RoiLevel
+from semphony._records import RoiLevelRecord, RoiRecord
+from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
 from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
-from semphony.roi._records import RoiLevelRecord, RoiRecord, fetch_record
+from semphony.roi._report import LevelImages, check_report_path, write_report
 from semphony.roi.registration import (
     CONFIDENCE_GATE,
     Registration,
@@ -91,19 +90,6 @@ _FINISH_ATTEMPTS = 2
 
 
 @dataclass
-class LevelImages:
-    """What the report shows for one level: reference, last image and its registration."""
-
-    level: RoiLevel
-    fov_um: float
-    reference: Array
-    image: Array | None = None
-    registration: Registration | None = None
-    pixel_um: float = 0.0
-    iterations: int = 0
-
-
-@dataclass
 class _Shot:
     """One acquisition and its registration against a level's reference."""
 
@@ -137,7 +123,7 @@ class _Counters:
 
 
 def _device(session: RoiSession) -> dict[str, Any]:
-    doc: dict[str, Any] = session._transport.call(get_device.sync_detailed, DeviceInfo).to_dict()
+    doc: dict[str, Any] = session.device().to_dict()
     return doc
 
 
@@ -646,7 +632,7 @@ def find_roi(
     start: Start = "saved",
     tolerance_um: float | None = None,
     max_iterations_per_level: int = 4,
-    report: str | Path | None = None,
+    report: str | os.PathLike[str] | None = None,
     progress: ProgressOption = None,
 ) -> FindRoiResult:
     """Relocate the saved ROI `name`; see the module docstring for the search.
@@ -655,7 +641,8 @@ def find_roi(
     `start` is ``"saved"`` (go to the saved pose first) or ``"current"``; `tolerance_um` defaults
     to one pixel of the finest level. ``found`` is True only when the last image, after the beam
     shift, matches the reference within the tolerance above the confidence gate. `report` writes
-    a PNG of every level's reference, last image and overlay; `progress=True` shows a display.
+    a report (PNG, PDF or SVG, by its suffix) of every level's reference, last image and overlay;
+    `progress=True` shows a display.
     """
     if start not in ("saved", "current"):
         raise ValueError(f"find_roi: start must be 'saved' or 'current', got {start!r}")
@@ -667,7 +654,8 @@ def find_roi(
     if tolerance_um is not None and not (math.isfinite(tolerance_um) and tolerance_um > 0):
         raise ValueError(f"find_roi: tolerance_um must be > 0, got {tolerance_um!r}")
     started = time.perf_counter()
-    record = fetch_record(session._transport, name)
+    report_path = None if report is None else check_report_path(report, "report")
+    record = session.rois.retrieve(name)
     find_config = _find_config(record, config)
     finest = record.levels[0]
     if tolerance_um is None:
@@ -730,8 +718,6 @@ def find_roi(
         level_history=finder.history,
         metrics=metrics,
     )
-    if report is not None:
-        from semphony.roi._report import write_report
-
-        write_report(Path(report), name, finder.panels, result)
+    if report_path is not None:
+        write_report(report_path, name, finder.panels, result)
     return result

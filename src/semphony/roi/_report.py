@@ -1,24 +1,54 @@
-"""The PNG report of `find_roi`: per level, the reference, the last image and their overlay."""
+"""The report of `find_roi` (PNG, PDF or SVG): per level, the reference, the last image and
+their overlay."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from semphony.models import FindRoiResult
+from semphony.models import FindRoiResult, RoiLevel
+from semphony.roi.registration import Registration
 
-if TYPE_CHECKING:
-    from semphony.roi._find import LevelImages
-
-__all__ = ["overlay", "write_report"]
+__all__ = ["REPORT_FORMATS", "LevelImages", "check_report_path", "overlay", "write_report"]
 
 Array = NDArray[np.float64]
+
+REPORT_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+"""The report formats, by the suffix of the report's file name."""
+
+
+@dataclass
+class LevelImages:
+    """What the report shows for one level: reference, last image and its registration."""
+
+    level: RoiLevel
+    fov_um: float
+    reference: Array
+    image: Array | None = None
+    registration: Registration | None = None
+    pixel_um: float = 0.0
+    iterations: int = 0
+
+
+def check_report_path(path: str | os.PathLike[str], option: str) -> Path:
+    """`path` if a report can be written there: its suffix names a format (png, pdf, svg) and
+    its folder exists; otherwise a `ValueError` naming `option`, before anything is imaged."""
+    target = Path(path)
+    if target.suffix.lower() not in REPORT_FORMATS:
+        raise ValueError(
+            f"{option}: {str(target)!r} must end in .png, .pdf or .svg (the report's format "
+            f"follows the suffix), not {target.suffix or 'no suffix'!r}"
+        )
+    if not target.parent.is_dir():
+        raise ValueError(f"{option}: the folder {target.parent} does not exist")
+    return target
 
 
 def _normalised(image: Array) -> Array:
@@ -55,7 +85,7 @@ def _caption(panel: LevelImages) -> str:
 def write_report(
     path: Path, name: str, panels: Sequence[LevelImages], result: FindRoiResult
 ) -> Path:
-    """Write the report PNG to `path` (its folder must exist) and return the path."""
+    """Write the report to `path` in the format its suffix names (see `check_report_path`)."""
     rows = max(1, len(panels))
     figure = Figure(figsize=(10.5, 3.6 * rows + 0.8), layout="constrained")
     FigureCanvasAgg(figure)
@@ -85,5 +115,5 @@ def write_report(
             ax.set_yticks([])
     if not panels:
         axes[0][0].set_title("no level was imaged", fontsize=9)
-    figure.savefig(path, format="png", dpi=80)
+    figure.savefig(path, format=REPORT_FORMATS[path.suffix.lower()], dpi=80)
     return path

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from semphony._exceptions import ConflictError
+from semphony._limits import check_acquisition, check_fov
+from semphony._records import OpticsSnapshot, RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, RoiSpec
-from semphony.roi._records import (
-    OpticsSnapshot,
-    RoiLevelRecord,
-    RoiRecord,
-    find_record,
-    store_record,
-)
-
-if TYPE_CHECKING:
-    from semphony.roi._port import RoiSession
+from semphony.roi._port import RoiSession
+from semphony.roi._progress import LevelProgress, ProgressOption
 
 __all__ = ["save_roi"]
 
@@ -99,27 +93,36 @@ def save_roi(
     *,
     specimen_id: str | None = None,
     overwrite: bool = False,
+    progress: ProgressOption = None,
 ) -> RoiRecord:
     """Acquire the levels of `spec` at the current pose, finest first, and store the record.
 
     Each image is tagged with `roi_name` and `roi_level`; levels whose FOV is 0 are skipped.
     `config` holds the shared acquisition settings (resolution, detector, dwell); its FOV and ROI
-    tags must be unset. An existing name is a `ConflictError` (reason `roi.exists`), raised
-    before anything is acquired, unless `overwrite`. The FOV is set back to what it was.
+    tags must be unset. Before anything is acquired, every level and setting is checked against
+    the device's limits (`OutOfRangeError` naming the field) and an existing name is a
+    `ConflictError` (reason `roi.exists`) unless `overwrite`. The FOV is set back to what it was.
+    `progress=True` shows the levels acquired; a callable gets `(done, total, message)`.
     """
     base = config if config is not None else AcquisitionConfig()
     _check_config(spec, base)
-    transport = session._transport
-    if not overwrite and find_record(transport, spec.name) is not None:
+    device = session.device()
+    check_acquisition(device, base, where="save_roi")
+    for level, fov_um in spec.levels():
+        check_fov(device, f"{level}_fov_um", fov_um, where="save_roi")
+    if not overwrite and session.rois.find(spec.name) is not None:
         raise _exists_error(spec.name)
     before = session.state()
     levels: list[RoiLevelRecord] = []
     finest: AcquisitionResult | None = None
-    for level, fov_um in spec.levels():
-        level_config = dataclasses.replace(base, fov_um=fov_um, roi_name=spec.name, roi_level=level)
-        result = session.imaging.acquire(level_config)
-        finest = finest or result
-        levels.append(_level_record(level, fov_um, result))
+    with LevelProgress(progress, total=len(spec.levels()), label="save_roi") as display:
+        for level, fov_um in spec.levels():
+            display.step(f"acquiring {level} ({fov_um:g} µm)")
+            tagged = dataclasses.replace(base, fov_um=fov_um, roi_name=spec.name, roi_level=level)
+            result = session.imaging.acquire(tagged)
+            finest = finest or result
+            levels.append(_level_record(level, fov_um, result))
+            display.level_done(f"{level} acquired")
     assert finest is not None  # RoiSpec guarantees at least one level
     after = session.state()
     optics = OpticsSnapshot(
@@ -131,19 +134,18 @@ def save_roi(
         hv_kv=after.hv_kv,
         beam_current_na=after.beam_current_na,
     )
-    record = store_record(
-        transport,
+    draft = RoiRecord(
         name=spec.name,
         spec=spec,
-        levels=levels,
+        levels=tuple(levels),
         pose=after.stage,
         optics=optics,
         detector=after.detector,
         acquisition=_shared_settings(finest, base),
         specimen_id=specimen_id,
-        run_id=session.run.id,
-        overwrite=overwrite,
+        run_id=session.run_id,
     )
+    record = session.rois.save(draft, overwrite=overwrite)
     if after.fov_um != before.fov_um:
         session.optics.set(fov_um=before.fov_um)
     return record

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging.config
+import os
+import shutil
 import signal
 import socket
 import sys
@@ -83,6 +85,17 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--insecure", action="store_true", help="allow a non-loopback address without TLS"
     )
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="shut down when standard input reaches end-of-file (the launcher that holds the "
+        "pipe has exited; Semphony.local() uses it)",
+    )
+    parser.add_argument(
+        "--remove-data-dir",
+        action="store_true",
+        help="delete --data-dir when the server exits (a temporary folder made for it)",
+    )
 
 
 def build_settings(args: argparse.Namespace) -> ServerSettings:
@@ -123,16 +136,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 class _AnnouncingServer(uvicorn.Server):
-    """A uvicorn server that prints its URL once it accepts connections."""
+    """A uvicorn server that prints its URL once it accepts connections (the only line on stdout,
+    which the SDK's launcher reads), then how to use it (on stderr, for the person)."""
 
-    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+    def __init__(self, config: uvicorn.Config, announcement: str, usage: str) -> None:
         super().__init__(config)
         self._announcement = announcement
+        self._usage = usage
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
             print(self._announcement, flush=True)
+            print(self._usage, file=sys.stderr, flush=True)
 
 
 def _swallow_signal(signum: int, frame: FrameType | None) -> None:
@@ -189,7 +205,12 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         server_header=False,
     )
-    server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=settings.url(port)))
+    url = settings.url(port)
+    server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=url), _usage(args, settings, url))
+    if getattr(args, "watch_stdin", False):
+        from semphony.server._parent_watch import watch_parent
+
+        watch_parent(lambda: setattr(server, "should_exit", True))
     previous = signal.signal(signal.SIGTERM, _swallow_signal)
     try:
         server.run(sockets=[sock])
@@ -200,7 +221,31 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
+        if getattr(args, "remove_data_dir", False):
+            shutil.rmtree(settings.data_dir, ignore_errors=True)
     return 0 if server.started else 1
+
+
+def _usage(args: argparse.Namespace, settings: ServerSettings, url: str) -> str:
+    """What `serve` tells the person once it listens: where the operator token is and the lines
+    that make the SDK and the CLI use this server."""
+    lines: list[str] = []
+    setting = "set" if os.name == "nt" else "export"
+    token_file = args.token_file if args.token_file is not None else None
+    if token_file is None and args.token is None:
+        token_file = settings.local_token_path
+    if token_file is not None:
+        path = Path(token_file).resolve()
+        lines.append(f"operator token in {path} (lines of `role token`)")
+        lines.append("to use this server from the SDK or the CLI, run:")
+        lines.append(f"  {setting} SEMPHONY_BASE_URL={url}")
+        lines.append(f"  {setting} SEMPHONY_TOKEN_FILE={path}")
+    else:
+        lines.append("operator token: the one given with --token (not printed)")
+        lines.append("to use this server from the SDK or the CLI, run:")
+        lines.append(f"  {setting} SEMPHONY_BASE_URL={url}")
+        lines.append(f"  {setting} SEMPHONY_TOKEN=<the --token value>")
+    return "\n".join(lines)
 
 
 def _describe(exc: Exception) -> str:

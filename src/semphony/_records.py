@@ -1,35 +1,21 @@
-"""Saved ROI records: the typed `RoiRecord` and the calls that store and fetch them."""
+"""Saved ROI records: the typed `RoiRecord` that `client.rois` and `save_roi` return.
+
+They sit with the other typed documents (below the wire adapter, which parses them once), so
+nothing above needs the ROI engine to read a record.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from semphony_api.api.rois import get_roi, list_rois, save_roi
-from semphony_api.models.roi_record import RoiRecord as RecordDoc
-from semphony_api.models.roi_record_create import RoiRecordCreate
-from semphony_api.models.roi_record_list import RoiRecordList
-from semphony_api.types import UNSET
-
-from semphony._exceptions import InvalidResponseError, NotFoundError
 from semphony._state import DetectorState, StagePose
 from semphony.models import ROI_LEVELS, AcquisitionConfig, RoiLevel, RoiSpec
-from semphony.roi._plan import Frame
 
-if TYPE_CHECKING:
-    from semphony.roi._port import RoiTransport
-
-__all__ = [
-    "OpticsSnapshot",
-    "RoiLevelRecord",
-    "RoiRecord",
-    "fetch_record",
-    "find_record",
-    "list_records",
-    "store_record",
-]
+__all__ = ["OpticsSnapshot", "RoiLevelRecord", "RoiRecord"]
 
 
 @dataclass(frozen=True)
@@ -118,27 +104,23 @@ class RoiRecord:
         return next((lv for lv in self.levels if lv.level == level), None)
 
     @property
-    def frame(self) -> Frame:
-        """How the saved images' axes sat on the stage's."""
-        return Frame(
-            r_deg=self.pose.r_deg,
-            scan_rotation_deg=self.optics.scan_rotation_deg,
-            t_deg=self.pose.t_deg,
-        )
-
-    @property
     def centre_mm(self) -> tuple[float, float]:
-        """The stage x/y (mm) of the ROI's centre: the pose plus the beam shift."""
-        bx, by = self.frame.column_to_stage_um(
-            self.optics.beam_shift_x_um, self.optics.beam_shift_y_um
-        )
-        return self.pose.x_mm + bx / 1000.0, self.pose.y_mm + by / 1000.0
+        """The stage x/y (mm) of the ROI's centre: the pose plus the beam shift.
+
+        The beam shift (column axes, µm) reaches the stage point R(−r)·(bx, by / cos t), the
+        conventions `GET /v1/device` publishes (see `semphony.roi._plan`).
+        """
+        bx = self.optics.beam_shift_x_um
+        by = self.optics.beam_shift_y_um / math.cos(math.radians(self.pose.t_deg))
+        a = math.radians(-self.pose.r_deg)
+        dx, dy = math.cos(a) * bx - math.sin(a) * by, math.sin(a) * bx + math.cos(a) * by
+        return self.pose.x_mm + dx / 1000.0, self.pose.y_mm + dy / 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (`RoiRecord` on the wire; `created_at` ISO 8601)."""
         return {
             "name": self.name,
-            "spec": _spec_fovs(self.spec),
+            "spec": spec_fovs(self.spec),
             "levels": [lv.to_dict() for lv in self.levels],
             "pose": self.pose.model_dump(),
             "optics": self.optics.to_dict(),
@@ -167,9 +149,9 @@ class RoiRecord:
                 name=str(doc["name"]),
                 spec=spec,
                 levels=tuple(RoiLevelRecord.from_dict(lv) for lv in doc["levels"]),
-                pose=StagePose.from_wire(doc["pose"]),
+                pose=StagePose.from_dict(doc["pose"]),
                 optics=OpticsSnapshot.from_dict(doc["optics"]),
-                detector=DetectorState.model_validate(dict(doc["detector"])),
+                detector=DetectorState.from_dict(doc["detector"]),
                 acquisition=(
                     AcquisitionConfig.from_dict(
                         {k: v for k, v in acquisition.items() if v is not None}
@@ -191,73 +173,11 @@ class RoiRecord:
             raise ValueError(f"ROI record is missing the field {exc.args[0]!r}") from exc
 
 
-def _spec_fovs(spec: RoiSpec) -> dict[str, float]:
+def spec_fovs(spec: RoiSpec) -> dict[str, float]:
+    """The level FOVs of `spec` as the wire's `RoiSpecFovs`."""
     return {
         "roi_fov_um": spec.roi_fov_um,
         "l2_fov_um": spec.l2_fov_um,
         "l1_fov_um": spec.l1_fov_um,
         "l0_fov_um": spec.l0_fov_um,
     }
-
-
-def _parse(doc: RecordDoc) -> RoiRecord:
-    try:
-        return RoiRecord.from_dict(doc.to_dict())
-    except ValueError as exc:
-        raise InvalidResponseError(f"the ROI record the server sent is malformed: {exc}") from exc
-
-
-def store_record(
-    transport: RoiTransport,
-    *,
-    name: str,
-    spec: RoiSpec,
-    levels: list[RoiLevelRecord],
-    pose: StagePose,
-    optics: OpticsSnapshot,
-    detector: DetectorState,
-    acquisition: AcquisitionConfig | None,
-    specimen_id: str | None,
-    run_id: str | None,
-    overwrite: bool,
-) -> RoiRecord:
-    """Save the record; a taken name is `ConflictError` (409 `roi.exists`) unless overwrite."""
-    acquisition_doc = acquisition.to_dict() if acquisition is not None else None
-    body = RoiRecordCreate.from_dict(
-        {
-            "name": name,
-            "spec": _spec_fovs(spec),
-            "levels": [lv.to_dict() for lv in levels],
-            "pose": pose.model_dump(include=set(StagePose.model_fields)),
-            "optics": optics.to_dict(),
-            "detector": detector.model_dump(include=set(DetectorState.model_fields)),
-            "acquisition": acquisition_doc,
-            "specimen_id": specimen_id,
-            "run_id": run_id,
-        }
-    )
-    doc = transport.call(save_roi.sync_detailed, RecordDoc, body=body, overwrite=overwrite)
-    return _parse(doc)
-
-
-def fetch_record(transport: RoiTransport, name: str) -> RoiRecord:
-    """The record `name` (`NotFoundError` if there is none)."""
-    return _parse(transport.call(get_roi.sync_detailed, RecordDoc, name=name))
-
-
-def find_record(transport: RoiTransport, name: str) -> RoiRecord | None:
-    """The record `name`, None if there is none."""
-    try:
-        return fetch_record(transport, name)
-    except NotFoundError:
-        return None
-
-
-def list_records(transport: RoiTransport, specimen_id: str | None = None) -> list[RoiRecord]:
-    """Every saved record, or those of one specimen."""
-    page = transport.call(
-        list_rois.sync_detailed,
-        RoiRecordList,
-        specimen_id=UNSET if specimen_id is None else specimen_id,
-    )
-    return [_parse(doc) for doc in page.items]

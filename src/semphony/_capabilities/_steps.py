@@ -1,0 +1,242 @@
+"""Every capability command, written once as steps (see `semphony._wire`).
+
+Each builds its command, reads the state afresh, asks the session's guardrails, and only then
+sends; a refusal sends nothing. Reads are never judged. The sync and async capabilities run these
+steps on their transport and do nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+import tifffile
+
+from semphony._base_client import ClientOptions
+from semphony._capabilities._waiting import ProgressArg, wait_operation
+from semphony._exceptions import InvalidResponseError
+from semphony._state import (
+    AcquireCommand,
+    BeamCommand,
+    ChamberCommand,
+    Command,
+    InstrumentState,
+    OpticsCommand,
+    StageMoveCommand,
+    StagePose,
+)
+from semphony._types import Operation
+from semphony._wire import Download, Downloaded, Offload, Steps, calls
+from semphony.guardrails import ImagingGuardrails
+from semphony.models import AcquisitionConfig, AcquisitionResult
+
+__all__ = [
+    "Context",
+    "MoveArgs",
+    "OpticsArgs",
+    "WaitArgs",
+    "acquire",
+    "beam",
+    "chamber",
+    "download",
+    "move",
+    "optics",
+    "read",
+    "record_name",
+]
+
+
+class MoveArgs(TypedDict, total=False):
+    """A stage move's axes (x, y, z in mm; r, t in degrees; None or absent stay) and timeout."""
+
+    x: float | None
+    y: float | None
+    z: float | None
+    r: float | None
+    t: float | None
+    timeout_s: float | None
+
+
+class WaitArgs(TypedDict, total=False):
+    """How to wait for an operation: a progress display (`True`, or a callback of
+    `(done, total, unit)`) and a timeout (s) after which it is cancelled."""
+
+    progress: ProgressArg
+    timeout_s: float | None
+
+
+class OpticsArgs(TypedDict, total=False):
+    """The optics settings to change (µm, mm, degrees, kV, nA); absent or None stay."""
+
+    fov_um: float | None
+    working_distance_mm: float | None
+    scan_rotation_deg: float | None
+    beam_shift_um: tuple[float, float] | None
+    beam_shift_x_um: float | None
+    beam_shift_y_um: float | None
+    hv_kv: float | None
+    beam_current_na: float | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a capability needs of its session: whose lease, which run, which guardrails, and
+    the client's options."""
+
+    session_id: str
+    run_id: str
+    guardrails: ImagingGuardrails
+    options: ClientOptions
+
+
+def _guarded(context: Context, command: Command) -> Steps[InstrumentState]:
+    """Raise `SemphonyGuardrailException` unless the guardrails allow `command` now."""
+    state: InstrumentState = yield calls.state()
+    context.guardrails.check(command, state)
+    return state
+
+
+def beam(context: Context, on: bool) -> Steps[InstrumentState]:
+    """Switch the beam on or off; the state after."""
+    yield from _guarded(context, BeamCommand(on=on))
+    state: InstrumentState = yield calls.set_beam(context.session_id, on)
+    return state
+
+
+def chamber(
+    context: Context,
+    action: Literal["pump", "vent"],
+    timeout_s: float | None,
+    progress: ProgressArg,
+) -> Steps[str]:
+    """Pump or vent and wait; the vacuum state reached."""
+    yield from _guarded(context, ChamberCommand(action=action))
+    operation: Operation = yield calls.chamber(context.session_id, action)
+    done = yield from wait_operation(
+        operation, context.options, timeout_s=timeout_s, progress=progress, description=action
+    )
+    vacuum = (done.result or {}).get("vacuum")
+    if not isinstance(vacuum, str):
+        raise InvalidResponseError(f"the {action} operation {done.id} has no vacuum result")
+    return vacuum
+
+
+def move(context: Context, name: str, relative: bool, args: MoveArgs) -> Steps[StagePose]:
+    """Move the stage (`move_to` or `move_by`) and wait; the pose after."""
+    command = StageMoveCommand(
+        args.get("x"), args.get("y"), args.get("z"), args.get("r"), args.get("t"), relative=relative
+    )
+    if not command.axes:
+        raise ValueError(f"stage.{name} needs at least one of x, y, z (mm), r, t (degrees)")
+    yield from _guarded(context, command)
+    operation: Operation = yield calls.move_stage(context.session_id, command)
+    done = yield from wait_operation(operation, context.options, timeout_s=args.get("timeout_s"))
+    pose = (done.result or {}).get("pose")
+    if not isinstance(pose, dict):
+        raise InvalidResponseError(f"the move operation {done.id} has no pose in its result")
+    return StagePose.from_dict(pose)
+
+
+def _optics_command(args: OpticsArgs) -> OpticsCommand:
+    values: dict[str, Any] = dict(args)
+    pair = values.pop("beam_shift_um", None)
+    if pair is not None:
+        if values.get("beam_shift_x_um") is not None or values.get("beam_shift_y_um") is not None:
+            raise ValueError(
+                "optics.set: give beam_shift_um=(x, y) or beam_shift_x_um/beam_shift_y_um, not both"
+            )
+        if len(pair) != 2:
+            raise ValueError(f"optics.set: beam_shift_um must be a pair (x, y) in µm, got {pair!r}")
+        values["beam_shift_x_um"], values["beam_shift_y_um"] = pair
+    command = OpticsCommand(**values)
+    if all(v is None for v in vars(command).values()):
+        raise ValueError("optics.set needs at least one setting to change")
+    return command
+
+
+def optics(context: Context, args: OpticsArgs) -> Steps[InstrumentState]:
+    """Change the given optics settings (others stay); the state after."""
+    command = _optics_command(args)
+    yield from _guarded(context, command)
+    state: InstrumentState = yield calls.set_optics(context.session_id, command)
+    return state
+
+
+def acquire(
+    context: Context,
+    config: AcquisitionConfig | None,
+    target_path: str | os.PathLike[str] | None,
+    wait: WaitArgs,
+) -> Steps[AcquisitionResult]:
+    """Scan an image and wait; with `target_path`, also stream it to that file."""
+    config = config if config is not None else AcquisitionConfig()
+    target = None if target_path is None else _target(target_path)
+    yield from _guarded(context, AcquireCommand(config))
+    operation: Operation = yield calls.start_acquisition(context.session_id, config)
+    done = yield from wait_operation(
+        operation,
+        context.options,
+        timeout_s=wait.get("timeout_s"),
+        progress=wait.get("progress"),
+        description="scan",
+    )
+    if done.result is None:
+        raise InvalidResponseError(f"the acquisition {done.id} succeeded without a result")
+    result = AcquisitionResult.from_dict(done.result)
+    if target is not None:
+        result = yield from download(result, target)
+    return result
+
+
+def _target(path: str | os.PathLike[str]) -> Path:
+    """A download target whose folder exists (a missing folder is an error, never created)."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(2, f"the folder {target.parent} does not exist", str(target.parent))
+    return target
+
+
+def _artifact(result: AcquisitionResult, target: Path) -> Download:
+    if result.image_id is None:
+        raise InvalidResponseError(
+            f"acquisition {result.correlation_id} has no image_id: there is nothing to download"
+        )
+    sha = result.metadata.get("sha256")
+    return Download(result.image_id, target, sha if isinstance(sha, str) else None)
+
+
+def download(
+    result: AcquisitionResult, target_path: str | os.PathLike[str]
+) -> Steps[AcquisitionResult]:
+    """Stream the result's TIFF to `target_path` (atomically, digest-checked)."""
+    downloaded: Downloaded = yield _artifact(result, _target(target_path))
+    return dataclasses.replace(result, local_path=str(downloaded.path))
+
+
+def _read_tiff(path: Path) -> npt.NDArray[Any]:
+    return np.asarray(tifffile.imread(path))
+
+
+def read(result: AcquisitionResult) -> Steps[npt.NDArray[Any]]:
+    """The image's pixels (rows × columns), from `local_path` or downloaded for the purpose."""
+    if result.local_path is not None and Path(result.local_path).exists():
+        local = Path(result.local_path)
+        pixels: npt.NDArray[Any] = yield Offload(lambda: _read_tiff(local))
+        return pixels
+    with tempfile.TemporaryDirectory(prefix="semphony-") as tmp:
+        downloaded: Downloaded = yield _artifact(result, Path(tmp) / "image.tiff")
+        pixels = yield Offload(lambda: _read_tiff(downloaded.path))
+        return pixels
+
+
+def record_name(name: str) -> str:
+    """`name` if it can name a saved ROI record at all (the server checks the rest)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"rois: name must be a non-empty string, got {name!r}")
+    return name

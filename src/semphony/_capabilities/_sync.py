@@ -1,0 +1,146 @@
+"""The capabilities of a sync `Session`: thin shells that run the steps of `_steps` blocking."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol, TypeVar, Unpack
+
+import numpy.typing as npt
+
+from semphony._base_client import ClientOptions
+from semphony._capabilities import _steps
+from semphony._capabilities._rois import find_record
+from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArgs
+from semphony._capabilities._waiting import ProgressArg
+from semphony._records import RoiRecord
+from semphony._state import InstrumentState, StagePose
+from semphony._wire import Steps, calls, one
+from semphony.models import AcquisitionConfig, AcquisitionResult
+
+__all__ = [
+    "BeamControl",
+    "ChamberControl",
+    "Imaging",
+    "OpticsControl",
+    "RoiRecords",
+    "StageControl",
+    "SyncRunner",
+]
+
+T = TypeVar("T")
+PathArg = str | os.PathLike[str]
+Config = AcquisitionConfig | None
+
+
+class SyncRunner(Protocol):
+    """What runs steps blocking: a `SyncTransport`, or the `LoopBridge` over an async one."""
+
+    @property
+    def options(self) -> ClientOptions: ...
+
+    def run(self, steps: Steps[T]) -> T: ...
+
+    def set_lease_secret(self, secret: str | None) -> None: ...
+
+
+class _Capability:
+    def __init__(self, context: Context, runner: SyncRunner) -> None:
+        self._context = context
+        self._runner = runner
+
+
+class BeamControl(_Capability):
+    """The electron beam (high voltage)."""
+
+    def on(self) -> InstrumentState:
+        """Switch the beam on; the state after."""
+        return self._runner.run(_steps.beam(self._context, True))
+
+    def off(self) -> InstrumentState:
+        """Switch the beam off; the state after."""
+        return self._runner.run(_steps.beam(self._context, False))
+
+
+class ChamberControl(_Capability):
+    """The specimen chamber's vacuum. `progress=True` draws a bar of seconds; a callable gets
+    `(done, total, unit)`. At most `timeout_s`, then the operation is cancelled."""
+
+    def pump(self, *, timeout_s: float | None = None, progress: ProgressArg = None) -> str:
+        """Pump to vacuum and wait; the vacuum state after."""
+        return self._runner.run(_steps.chamber(self._context, "pump", timeout_s, progress))
+
+    def vent(self, *, timeout_s: float | None = None, progress: ProgressArg = None) -> str:
+        """Vent to air and wait; the vacuum state after."""
+        return self._runner.run(_steps.chamber(self._context, "vent", timeout_s, progress))
+
+
+class StageControl(_Capability):
+    """The specimen stage: x, y, z in mm; rotation r and tilt t in degrees; axes left None stay."""
+
+    def position(self) -> StagePose:
+        """Where the stage reports it is (a read: no guardrail)."""
+        return self._runner.run(one(calls.state())).stage
+
+    def move_to(self, **move: Unpack[MoveArgs]) -> StagePose:
+        """Move to an absolute position (`x=`, `y=`, … and `timeout_s=`); the pose after."""
+        return self._runner.run(_steps.move(self._context, "move_to", False, move))
+
+    def move_by(self, **move: Unpack[MoveArgs]) -> StagePose:
+        """Move by a step (`x=`, `y=`, … and `timeout_s=`); the pose after."""
+        return self._runner.run(_steps.move(self._context, "move_by", True, move))
+
+
+class OpticsControl(_Capability):
+    """Field of view, working distance, scan rotation, beam shift, high voltage, beam current."""
+
+    def set(self, **settings: Unpack[OpticsArgs]) -> InstrumentState:
+        """Change the given settings (others stay); the state after. Beam shift is
+        `beam_shift_um=(x, y)` or `beam_shift_x_um` / `beam_shift_y_um`, not both."""
+        return self._runner.run(_steps.optics(self._context, settings))
+
+
+class Imaging(_Capability):
+    """Image acquisition: `acquire` (optionally straight to a file), `read` and `download`."""
+
+    def acquire(
+        self, config: Config = None, target_path: PathArg | None = None, **wait: Unpack[WaitArgs]
+    ) -> AcquisitionResult:
+        """Scan an image with `config` and wait for it (`progress=`, `timeout_s=`).
+
+        With `target_path` the TIFF is streamed to that file (its folder must exist; written
+        atomically and checked against the server's digest) and `local_path` is set.
+        `progress=True` draws a bar of lines scanned; a callable gets `(done, total, unit)`.
+        Ctrl-C or `timeout_s` cancels the scan on the server.
+        """
+        return self._runner.run(_steps.acquire(self._context, config, target_path, wait))
+
+    def read(self, result: AcquisitionResult) -> npt.NDArray[Any]:
+        """The image's pixels (rows × columns), from `local_path` or downloaded for the purpose."""
+        return self._runner.run(_steps.read(result))
+
+    def download(self, result: AcquisitionResult, target_path: PathArg) -> AcquisitionResult:
+        """Stream the result's TIFF to `target_path`, atomically and digest-checked."""
+        return self._runner.run(_steps.download(result, target_path))
+
+
+class RoiRecords:
+    """The saved ROI records (`client.rois`, `session.rois`)."""
+
+    def __init__(self, runner: SyncRunner) -> None:
+        self._runner = runner
+
+    def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
+        """Every saved ROI, or only those saved with `specimen_id`."""
+        return self._runner.run(one(calls.list_rois(specimen_id)))
+
+    def retrieve(self, name: str) -> RoiRecord:
+        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
+        return self._runner.run(one(calls.get_roi(_steps.record_name(name))))
+
+    def find(self, name: str) -> RoiRecord | None:
+        """The saved ROI `name`, None if there is none."""
+        return self._runner.run(find_record(_steps.record_name(name)))
+
+    def save(self, record: RoiRecord, *, overwrite: bool = False) -> RoiRecord:
+        """Store `record` (409 `roi.exists` for a taken name unless `overwrite`); as stored."""
+        return self._runner.run(one(calls.save_roi(record, overwrite=overwrite)))

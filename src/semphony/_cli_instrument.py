@@ -1,0 +1,117 @@
+"""`semphony state | beam | stop | chamber | sim reload | local clean`: the instrument by hand."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from typing import Any
+
+from rich.console import Console
+
+from semphony._cli_connect import (
+    CliInputError,
+    add_connection_arguments,
+    local_dir,
+    open_client,
+    open_session,
+)
+from semphony._cli_render import state_table
+
+__all__ = ["add_instrument_parsers"]
+
+
+def _state(args: argparse.Namespace, console: Console) -> int:
+    with open_client(args, console) as client:
+        console.print(state_table(client))
+    return 0
+
+
+def _beam(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name=f"semphony beam {args.subcommand}") as (_, session):
+        state = session.beam.on() if args.subcommand == "on" else session.beam.off()
+    console.print(f"beam {'on' if state.beam_on else 'off'} ({state.hv_kv:g} kV)")
+    return 0
+
+
+def _stop(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name="semphony stop") as (_, session):
+        state = session.stop()
+    console.print(f"stopped: stage at {state.stage}; beam {'on' if state.beam_on else 'off'}")
+    return 0
+
+
+def _chamber(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name=f"semphony chamber {args.subcommand}") as (_, s):
+        act = s.chamber.pump if args.subcommand == "pump" else s.chamber.vent
+        vacuum = act(progress=True)
+    console.print(f"chamber {vacuum}")
+    return 0
+
+
+def _sim_reload(args: argparse.Namespace, console: Console) -> int:
+    with open_client(args, console) as client:
+        truth = client.simulator.reload(
+            shift_x_um=args.shift_x_um, shift_y_um=args.shift_y_um, rotation_deg=args.rotation_deg
+        )
+    console.print(
+        f"specimen remounted: shifted ({truth.shift_x_um:+.1f}, {truth.shift_y_um:+.1f}) µm and "
+        f"rotated {truth.rotation_deg:+.3f}° from its first load (reload {truth.reloads})"
+    )
+    return 0
+
+
+def _local_clean(args: argparse.Namespace, console: Console) -> int:
+    folder = local_dir(args)
+    if not folder.exists():
+        console.print(f"nothing to clean: {folder} does not exist")
+        return 0
+    if not (folder / "cli-local.json").exists():
+        raise CliInputError(
+            f"--data-dir {folder} is not a --local simulator's folder (no cli-local.json); "
+            "nothing was deleted"
+        )
+    shutil.rmtree(folder)
+    console.print(f"deleted {folder} (the --local simulator starts afresh next time)")
+    return 0
+
+
+def _session_parser(sub: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    add_connection_arguments(parser, prepare=False)
+    parser.set_defaults(func=func, prepare=False)
+    return parser
+
+
+def add_instrument_parsers(sub: Any) -> None:
+    """Add `state`, `beam`, `stop`, `chamber`, `sim` and `local`."""
+    state = sub.add_parser("state", help="the instrument's state (a read)")
+    add_connection_arguments(state, prepare=False)
+    state.set_defaults(func=_state)
+
+    beam = _session_parser(sub, "beam", "switch the beam on or off", _beam)
+    beam.add_argument("subcommand", choices=["on", "off"])
+    _session_parser(sub, "stop", "stop the scan and the stage now; the beam stays", _stop)
+    chamber = _session_parser(sub, "chamber", "pump the chamber to vacuum or vent it", _chamber)
+    chamber.add_argument("subcommand", choices=["pump", "vent"])
+
+    sim = sub.add_parser("sim", help="the simulated SEM's controls")
+    sim_sub = sim.add_subparsers(dest="subcommand", required=True, metavar="{reload}")
+    reload = sim_sub.add_parser(
+        "reload",
+        help="remount the specimen, shifted and rotated (as after taking the holder out)",
+        description="Remount the simulated specimen; values left out are drawn from the seed.",
+    )
+    reload.add_argument("--shift-x-um", type=float, default=None, help="shift along x (µm)")
+    reload.add_argument("--shift-y-um", type=float, default=None, help="shift along y (µm)")
+    reload.add_argument("--rotation-deg", type=float, default=None, help="rotation (degrees)")
+    add_connection_arguments(reload, prepare=False)
+    reload.set_defaults(func=_sim_reload)
+
+    local = sub.add_parser("local", help="the --local simulator's folder")
+    local_sub = local.add_subparsers(dest="subcommand", required=True, metavar="{clean}")
+    clean = local_sub.add_parser(
+        "clean",
+        help="delete the --local simulator's folder (its specimen, stage, ROIs and images)",
+    )
+    clean.add_argument("--data-dir", default=None, help="the folder (default: as --local's)")
+    clean.set_defaults(func=_local_clean)
