@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from semphony.server import schemas
 from semphony.server.api import api_router, simulator_unavailable
 from semphony.server.api._capacity import Capacity, blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import refuse_null_body
 from semphony.server.api.idempotency import IdempotencyMiddleware
 from semphony.server.artifacts import ArtifactStore
@@ -38,6 +39,7 @@ from semphony.server.security import Authenticator
 from semphony.server.services import Services
 from semphony.server.settings import ServerSettings, provision_local_token
 from semphony.server.store import Store
+from semphony.server.timeouts import BodyReadTimeoutMiddleware
 
 __all__ = ["create_app"]
 
@@ -110,6 +112,7 @@ def _mount_simulator(app: FastAPI, driver: Driver) -> None:
                 not_null_body=refuse_null_body,
                 blocking=blocking,
                 state_model=schemas.InstrumentState,
+                route_class=StrictJsonRoute,
             )
         )
     )
@@ -183,6 +186,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # its Location would come from the client's Host header
     )
     app.state.services = None
     app.state.capacity = None
@@ -208,8 +212,8 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
             return None
         return f"{principal.role}:{principal.fingerprint}"
 
-    # Added innermost first: the body limit wraps everything, so no layer reads an oversized body.
-    app.add_middleware(_RequestIdMiddleware)
+    # Added innermost first: the request id wraps everything, so every problem carries it; then
+    # the body's deadline and limit, so that no layer waits for a late body or reads a large one.
     app.add_middleware(
         IdempotencyMiddleware,
         store=current_store,
@@ -217,4 +221,6 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         principal_of=principal_of,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_timeout_s)
+    app.add_middleware(_RequestIdMiddleware)
     return app

@@ -144,6 +144,7 @@ def _swallow_signal(signum: int, frame: FrameType | None) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Run the server described by `args` until it is stopped; the process exit code."""
     from semphony.server.app import create_app
+    from semphony.server.timeouts import read_timeout_protocol
 
     # Refuse an unknown or unavailable driver before anything is written to the data dir.
     try:
@@ -188,6 +189,9 @@ def serve(args: argparse.Namespace) -> int:
         ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
         timeout_graceful_shutdown=5,
         server_header=False,
+        http=read_timeout_protocol(
+            header_timeout_s=settings.header_timeout_s, body_timeout_s=settings.body_timeout_s
+        ),
     )
     server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=settings.url(port)))
     previous = signal.signal(signal.SIGTERM, _swallow_signal)

@@ -75,6 +75,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -133,7 +138,8 @@ def sync_detailed(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +178,8 @@ def sync(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,7 +213,8 @@ async def asyncio_detailed(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -243,7 +251,8 @@ async def asyncio(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

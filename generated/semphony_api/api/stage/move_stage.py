@@ -75,6 +75,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -134,7 +139,8 @@ def sync_detailed(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,7 +180,8 @@ def sync(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +216,8 @@ async def asyncio_detailed(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,7 +255,8 @@ async def asyncio(
     Args:
         session_id (str):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from semphony.server.api._capacity import blocking
-from semphony.server.api._params import RunId
+from semphony.server.api._json import StrictJsonRoute
+from semphony.server.api._params import AfterId, RunId
 from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import AuditList, Run, RunCreate, RunList
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], route_class=StrictJsonRoute)
 
 
 @router.post("/v1/runs", operation_id="create_run", status_code=201)
@@ -40,7 +39,7 @@ async def list_run_audit(
     services: ServicesDep,
     _: PrincipalDep,
     run_id: RunId,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
 ) -> AuditList:
     """The run's audit log, oldest first."""
     return await blocking(request, services.runs.audit, run_id, after_id)

@@ -20,7 +20,9 @@ _Int = Annotated[int, BeforeValidator(_integral), Strict()]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    """Closed, strict and finite, as the server's own request bodies (`server.schemas`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SimReload(_Request):
@@ -37,7 +39,7 @@ class SimFault(_Request):
     fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
     device_code: _Int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     device_message: str | None = Field(default=None, max_length=500)
-    after_lines: _Int | None = Field(default=None, ge=0)
+    after_lines: _Int | None = Field(default=None, ge=0, le=65536)
     factor: float | None = Field(default=None, ge=1, le=1000)
     count: _Int | None = Field(default=None, ge=1, le=1000)
 
