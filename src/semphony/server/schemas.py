@@ -49,8 +49,11 @@ def _integral(value: object) -> object:
 
 
 # A strict int that also takes an integral JSON number (`3.0`); still refuses `"3"` and `true`.
-_Int = Annotated[int, BeforeValidator(_integral), Strict()]
-_Pixels = Annotated[_Int, Field(ge=1, le=65536)]
+# Its bounds come before the validator, or the JSON Schema would not state them as its own.
+_Pixels = Annotated[int, Field(ge=1, le=65536), BeforeValidator(_integral), Strict()]
+_Channel = Annotated[int, Field(ge=0, le=_CHANNELS), BeforeValidator(_integral), Strict()]
+_Index = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER), BeforeValidator(_integral), Strict()]
+_Bits = Annotated[int, Field(ge=1, le=64), BeforeValidator(_integral), Strict()]
 # JSON has no tuples: a [width, height] array is read laxly as a tuple, its items stay strict.
 _Resolution = Annotated[tuple[_Pixels, _Pixels] | None, Field(strict=False)]
 _Slug = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -174,7 +177,7 @@ class DetectorRequest(_Request):
     """A detector change; an absent or null field stays."""
 
     mode: str | None = Field(default=None, max_length=32)
-    channel: _Int | None = Field(default=None, ge=0, le=_CHANNELS)
+    channel: _Channel | None = None
     bit_depth: Literal[8, 16] | None = None
     gain: float | None = Field(default=None, ge=0.01, le=100)
     offset: float | None = Field(default=None, ge=-1, le=1)
@@ -192,8 +195,8 @@ class AcquisitionConfig(_Request):
     mode: str | None = None
     dwell_time_us: float | None = Field(default=None, gt=0, le=DBL_MAX)
     working_distance_mm: float | None = Field(default=None, gt=0, le=DBL_MAX)
-    scan_speed_index: _Int | None = Field(default=None, ge=0, le=MAX_SAFE_INTEGER)
-    detector_channel: _Int | None = Field(default=None, ge=0, le=MAX_SAFE_INTEGER)
+    scan_speed_index: _Index | None = None
+    detector_channel: _Index | None = None
     detector_mode: str | None = None
     roi_name: str | None = Field(default=None, pattern=NAME_PATTERN)
     roi_level: Literal["roi", "l2", "l1", "l0"] | None = None
@@ -326,11 +329,11 @@ class OpticsSnapshot(_OpenRequest):
 
 class DetectorSnapshot(_OpenRequest):
     mode: str
-    channel: _Int = Field(ge=0, le=_CHANNELS)
+    channel: _Channel
     gain: float = Field(ge=0, le=1000)
     offset: float = Field(ge=-1000, le=1000)
     gamma: float = Field(ge=0, le=100)
-    bit_depth: _Int = Field(ge=1, le=64)
+    bit_depth: _Bits
 
 
 class PoseSnapshot(_OpenRequest):

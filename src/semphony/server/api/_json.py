@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from semphony.server.api._capacity import blocking
@@ -266,7 +266,13 @@ class StrictJsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def strict_handler(request: Request) -> Response:
-            body = await request.body()
+            try:
+                body = await request.body()
+            except ClientDisconnect as exc:
+                # Nobody will read the answer; this keeps a gone client out of the error log.
+                raise ProblemError(
+                    400, "the client disconnected before its body ended", reason="request.malformed"
+                ) from exc
             document = None
             if body:
                 headers = request.headers
