@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,6 +23,7 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from semphony.server.app import create_app
+from semphony.server.settings import ServerSettings
 from semphony.server.timeouts import BodyReadTimeoutMiddleware
 from tests.server.conftest import OPERATOR_TOKEN, Served, make_settings, serve_in_thread
 
@@ -28,6 +31,9 @@ TIMEOUT_S = 1.0
 # The protocol's backstop closes an unread body 1 s after the timeout; 2 s more is the margin.
 SETTLE_S = TIMEOUT_S + 3.0
 AUTH = f"Authorization: Bearer {OPERATOR_TOKEN}\r\n"
+_SERVE_DEFAULT_TIMEOUT_S = max(
+    ServerSettings.model_fields[name].default for name in ("header_timeout_s", "body_timeout_s")
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +182,36 @@ def test_a_half_sent_body_nobody_reads_is_closed_after_the_body_timeout(served: 
         drained = [_drain(s) for s in socks]
     assert sum(1 for closed, _ in drained if not closed) == 0
     assert all(_response(raw)[0] == 404 for _, raw in drained)
+
+
+@pytest.mark.slow
+def test_semphony_serve_closes_half_sent_requests_after_its_default_timeouts(
+    tmp_path: Path,
+) -> None:
+    args = [sys.executable, "-m", "semphony.server", "--port", "0", "--token", OPERATOR_TOKEN]
+    args += ["--data-dir", str(tmp_path / "data")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.removeprefix("semphony control server listening on ").strip()
+        host, port = url.removeprefix("http://").split(":")
+        head = f"POST /v1/runs HTTP/1.1\r\nHost: x\r\n{AUTH}Content-Type: application/json\r\n"
+        with ExitStack() as sockets:
+            socks = [socket.create_connection((host, int(port)), timeout=5) for _ in range(20)]
+            for sock in socks:
+                sockets.enter_context(sock)
+            for sock in socks[:10]:
+                sock.sendall(b"GET /v1/health HTTP/1.1\r\nHo")
+            for sock in socks[10:]:
+                sock.sendall(f"{head}Content-Length: 50\r\n\r\n{{".encode())
+            time.sleep(_SERVE_DEFAULT_TIMEOUT_S + 3.0)
+            drained = [_drain(s) for s in socks]
+        assert sum(1 for closed, _ in drained if not closed) == 0
+        assert all(_response(raw)[0] == 408 for _, raw in drained)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
 
 
 def test_a_slow_request_that_arrives_within_the_timeouts_is_served(served: Served) -> None:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.routing import BaseRoute
 
 from semphony.server.api import _json as strict_json
+from semphony.server.app import create_app
 from tests.server.conftest import OPERATOR_TOKEN, Served, make_settings, serve_in_thread
 
 JSON = {"Content-Type": "application/json"}
@@ -129,6 +132,15 @@ def test_a_nan_in_a_member_the_server_would_ignore_is_still_refused(client: http
     assert _fields(_post(client, "/v1/rois", text.encode())) == {"body.spec.extra": "finite_number"}
 
 
+def test_a_large_body_is_read_as_strictly_as_a_small_one(client: httpx.Client) -> None:
+    # Bodies over 64 KiB are parsed in a worker thread, off the event loop: same answers.
+    padding = b" " * (100 * 1024)
+    assert _post(client, "/v1/runs", b'{"name": "large"' + padding + b"}").status_code == 201
+    refused = _post(client, "/v1/runs", b'{"name": "large", "description": NaN' + padding + b"}")
+    assert _fields(refused) == {"body.description": "finite_number"}
+    _malformed(_post(client, "/v1/runs", b'{"name": "large",' + padding + b"}"), "not valid JSON")
+
+
 # --------------------------------------------------------------------------------- nesting
 
 
@@ -172,6 +184,22 @@ def test_every_json_document_within_the_limits_reads_as_the_standard_parser_read
 ) -> None:
     body = json.dumps(document, ensure_ascii=False).encode("utf-8")
     assert strict_json.parse(body) == json.loads(body)
+
+
+def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from _api_routes(nested.routes)
+
+
+def test_every_route_of_the_app_reads_its_body_strictly(tmp_path: Path) -> None:
+    routes = list(_api_routes(create_app(make_settings(tmp_path / "data")).router.routes))
+    assert len(routes) >= 30
+    loose = [r.path for r in routes if not isinstance(r, strict_json.StrictJsonRoute)]
+    assert loose == []
 
 
 # ----------------------------------------------------------------------------- media types
