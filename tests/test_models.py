@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import pickle
+import sys
 from typing import Any
 
 import numpy as np
@@ -614,10 +615,15 @@ def test_acquisition_config_schema_shows_every_bound() -> None:
     props = schema["properties"]
     assert list(props) == SEED_FIELDS[AcquisitionConfig]
     assert schema.get("required", []) == []
+    # Finite (at most the largest double) and, for integers, within RFC 8259's exact range.
     for name in ("fov_um", "dwell_time_us", "working_distance_mm"):
-        assert _non_null(props[name]) == {"type": "number", "exclusiveMinimum": 0}
+        assert _non_null(props[name]) == {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": sys.float_info.max,
+        }
     for name in ("scan_speed_index", "detector_channel"):
-        assert _non_null(props[name]) == {"type": "integer", "minimum": 0}
+        assert _non_null(props[name]) == {"type": "integer", "minimum": 0, "maximum": 2**53 - 1}
     pixel = {"type": "integer", "minimum": 1, "maximum": 65536}
     assert _non_null(props["resolution"]) == {
         "type": "array",

@@ -121,11 +121,16 @@ def _pair(value: object) -> object:
 # Constraints come before the BeforeValidator so pydantic still sees them as the number's own
 # bounds (minimum/exclusiveMinimum in the JSON Schema) rather than as opaque metadata.
 _Str = Annotated[str, Strict()]
-_NonNegativeInt = Annotated[int, Strict(), Ge(0), BeforeValidator(_plain_int)]
+_NonNegativeInt = Annotated[int, Strict(), Ge(0), Le(2**53 - 1), BeforeValidator(_plain_int)]
 _PositiveInt = Annotated[int, Strict(), Ge(1), BeforeValidator(_plain_int)]
 _Pixels = Annotated[int, Strict(), Ge(1), Le(MAX_RESOLUTION_PX), BeforeValidator(_plain_int)]
 _PositiveFloat = Annotated[
-    float, Strict(), AllowInfNan(False), Gt(0), BeforeValidator(_plain_float)
+    float,
+    Strict(),
+    AllowInfNan(False),
+    Gt(0),
+    Le(1.7976931348623157e308),
+    BeforeValidator(_plain_float),
 ]
 _NonNegativeFloat = Annotated[
     float, Strict(), AllowInfNan(False), Ge(0), BeforeValidator(_plain_float)

@@ -18,6 +18,7 @@ from semphony.server.app import create_app
 from semphony.server.drivers.base import Driver
 from semphony.server.serve import bind_socket
 from semphony.server.settings import ServerSettings
+from semphony.server.timeouts import read_timeout_protocol
 
 OPERATOR_TOKEN = "operator-test-token"
 VIEWER_TOKEN = "viewer-test-token"
@@ -48,7 +49,13 @@ def serve_in_thread(settings: ServerSettings, driver: Driver | None = None) -> S
     sock = bind_socket("127.0.0.1", 0)
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_app(settings, driver), log_level="warning", lifespan="on", access_log=False
+        create_app(settings, driver),
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        http=read_timeout_protocol(
+            header_timeout_s=settings.header_timeout_s, body_timeout_s=settings.body_timeout_s
+        ),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

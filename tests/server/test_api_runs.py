@@ -50,6 +50,10 @@ def test_the_audit_log_records_who_did_what_with_which_outcome(
 
 
 def test_an_audit_cursor_beyond_every_entry_reads_nothing(api: Api, controlled: Controlled) -> None:
-    response = api.client.get(f"/v1/runs/{controlled.run_id}/audit", params={"after_id": 2**70})
+    # The largest cursor the contract allows (2^53 - 1, every JSON reader's exact integers).
+    response = api.client.get(f"/v1/runs/{controlled.run_id}/audit", params={"after_id": 2**53 - 1})
     assert response.status_code == 200
     assert response.json()["items"] == []
+    beyond = api.client.get(f"/v1/runs/{controlled.run_id}/audit", params={"after_id": 2**70})
+    assert beyond.status_code == 422
+    assert [e["field"] for e in beyond.json()["errors"]] == ["query.after_id"]

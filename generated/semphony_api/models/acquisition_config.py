@@ -15,7 +15,9 @@ T = TypeVar("T", bound="AcquisitionConfig")
 @_attrs_define
 class AcquisitionConfig:
     """The settings of one acquisition (the SDK's `semphony.models.AcquisitionConfig`); every field optional, absent or
-    null = the instrument's current setting. `mode` and `detector_mode`, when both given, must agree.
+    null = the instrument's current setting. `mode` and `detector_mode`, when both given, must agree. Its numbers are
+    only bounded to be finite and positive (the largest double) and its integers to 2^53 - 1: the device decides, and
+    publishes its frame sizes, dwell table and detectors in `GET /v1/device`.
 
     """
 

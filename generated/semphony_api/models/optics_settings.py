@@ -12,7 +12,10 @@ T = TypeVar("T", bound="OpticsSettings")
 
 @_attrs_define
 class OpticsSettings:
-    """optics settings to change; null or absent fields stay"""
+    """optics settings to change; null or absent fields stay. The bounds are the contract's; the device's are in `GET
+    /v1/device` (`limits`).
+
+    """
 
     fov_um: float | None | Unset = UNSET
     working_distance_mm: float | None | Unset = UNSET

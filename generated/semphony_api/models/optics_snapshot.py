@@ -11,7 +11,7 @@ T = TypeVar("T", bound="OpticsSnapshot")
 
 @_attrs_define
 class OpticsSnapshot:
-    """the optics at one moment"""
+    """the optics at one moment, as read back (a beam that is off may read 0 kV, 0 nA)"""
 
     fov_um: float
     working_distance_mm: float

@@ -32,7 +32,7 @@ class RoiRecord:
     levels: list[RoiLevelRecord]
     pose: StagePose
     optics: OpticsSnapshot
-    """ the optics at one moment """
+    """ the optics at one moment, as read back (a beam that is off may read 0 kV, 0 nA) """
     detector: DetectorState
     specimen_id: None | str
     run_id: None | str

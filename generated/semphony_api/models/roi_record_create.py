@@ -31,7 +31,7 @@ class RoiRecordCreate:
     """ the acquired levels, finest first """
     pose: StagePose
     optics: OpticsSnapshot
-    """ the optics at one moment """
+    """ the optics at one moment, as read back (a beam that is off may read 0 kV, 0 nA) """
     detector: DetectorState
     acquisition: AcquisitionConfig | None | Unset = UNSET
     """ the acquisition settings the levels shared (FOV aside) """

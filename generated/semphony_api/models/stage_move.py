@@ -12,7 +12,10 @@ T = TypeVar("T", bound="StageMove")
 
 @_attrs_define
 class StageMove:
-    """a stage move; null or absent axes stay where they are"""
+    """a stage move; null or absent axes stay where they are. The bounds are the contract's; the stage's travel is in `GET
+    /v1/device` (`limits`).
+
+    """
 
     x_mm: float | None | Unset = UNSET
     y_mm: float | None | Unset = UNSET

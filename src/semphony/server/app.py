@@ -27,6 +27,7 @@ from semphony.server import schemas
 from semphony.server.api import api_router, simulator_unavailable
 from semphony.server.api._audit_trail import AuditTrailMiddleware
 from semphony.server.api._capacity import Capacity, blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import refuse_null_body
 from semphony.server.api.idempotency import IdempotencyMiddleware
 from semphony.server.artifacts import ArtifactStore
@@ -40,6 +41,7 @@ from semphony.server.services import Services
 from semphony.server.services.audit import Auditor
 from semphony.server.settings import ServerSettings, provision_local_token
 from semphony.server.store import Store
+from semphony.server.timeouts import BodyReadTimeoutMiddleware
 
 __all__ = ["create_app"]
 
@@ -113,6 +115,7 @@ def _mount_simulator(app: FastAPI, driver: Driver) -> None:
                 not_null_body=refuse_null_body,
                 blocking=blocking,
                 state_model=schemas.InstrumentState,
+                route_class=StrictJsonRoute,
             )
         )
     )
@@ -187,6 +190,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # its Location would come from the client's Host header
     )
     app.state.services = None
     app.state.capacity = None
@@ -217,8 +221,8 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         return services.ctx.auditor if isinstance(services, Services) else None
 
     # Added innermost first. Outermost the request id (every answer, every problem carries it),
-    # then the audit trail (it sees every refusal), then the body limit (no layer inside reads an
-    # oversized body), then idempotency.
+    # then the audit trail (it sees every refusal), then the body's deadline and limit (no layer
+    # inside waits for a late body or reads a large one), then idempotency.
     app.add_middleware(
         IdempotencyMiddleware,
         store=current_store,
@@ -226,6 +230,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         principal_of=principal_of,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     app.add_middleware(
         AuditTrailMiddleware,
         auditor=current_auditor,

@@ -28,6 +28,7 @@ __all__ = [
     "install_problem_handlers",
     "problem_body",
     "problem_response",
+    "request_id_of",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -72,9 +73,14 @@ def problem_response(
     )
 
 
-def _request_id(request: Request) -> str | None:
-    value = getattr(request.state, "request_id", None)
+def request_id_of(scope: Scope) -> str | None:
+    """The id the request-id middleware gave this request (None outside it)."""
+    value = scope.get("state", {}).get("request_id")
     return value if isinstance(value, str) else None
+
+
+def _request_id(request: Request) -> str | None:
+    return request_id_of(request.scope)
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
@@ -131,6 +137,7 @@ _HTTP_REASONS = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request.timeout",
     413: "request.too_large",
     415: "unsupported_media_type",
 }
@@ -141,12 +148,16 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title_of(status)
     headers = dict(exc.headers or {})
+    path = request.url.path
     if status == 404 and detail == "Not Found":
-        detail = f"no resource at {request.url.path}"
+        detail = f"no resource at {path}"
+        # Never a redirect: its Location would come from the Host header the client sent.
+        if len(path) > 1 and path.endswith("/") and _allowed_methods(request, path.rstrip("/")):
+            detail += f"; paths have no trailing slash: {path.rstrip('/')}"
     elif status == 405:
         if detail == "Method Not Allowed":
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        allowed = _allowed_methods(request)
+            detail = f"{request.method} is not allowed on {path}"
+        allowed = _allowed_methods(request, path)
         if allowed:
             headers["Allow"] = ", ".join(allowed)
     body = problem_body(
@@ -159,14 +170,14 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     return problem_response(body, headers=headers)
 
 
-def _allowed_methods(request: Request) -> list[str]:
+def _allowed_methods(request: Request, path: str) -> list[str]:
     # Starlette names only the methods of the first route matching the path; a path served by
     # several routes (GET and DELETE of an operation) allows all of theirs. The app publishes its
     # routes' patterns and methods in `state.route_methods`.
     table = getattr(request.app.state, "route_methods", ())
     methods: set[str] = set()
     for pattern, route_methods in table:
-        if pattern.match(request.url.path):
+        if pattern.match(path):
             methods.update(route_methods)
     return sorted(methods)
 
@@ -184,6 +195,16 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(body)
 
 
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    # Starlette answers an error no handler took from outside every middleware, the request-id
+    # one included: the id goes on the response here.
+    response = await _on_unexpected(request, exc)
+    request_id = _request_id(request)
+    if request_id is not None:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of `app` with a problem document (the table in `server.errors`)."""
 
@@ -199,7 +220,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         app.add_exception_handler(family, on_domain)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(Exception, _on_crash)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -254,6 +275,7 @@ class BodyLimitMiddleware:
             f"the request body is larger than the limit of {self._max} bytes",
             reason="request.too_large",
             instance=str(scope.get("path", "")),
+            request_id=request_id_of(scope),
         )
         response = problem_response(body, headers={"Connection": "close"})
         await response(scope, _drain, send)

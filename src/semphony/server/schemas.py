@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,21 @@ __all__ = [
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 IMAGE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 
+# Every number of a request is finite and bounded, and openapi/semphony.yaml states the same
+# bounds. Where the device decides (its own limits are in GET /v1/device) they are generous; the
+# acquisition's share the SDK model's (`semphony.models.AcquisitionConfig`): finite and positive.
+DBL_MAX = sys.float_info.max
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8259 §6: integers every JSON implementation reads exactly
+_STAGE_MM = 1000.0
+_ROTATION_DEG = 360.0
+_TILT_DEG = 180.0
+_FOV_UM = 1e6
+_DISTANCE_MM = 1000.0
+_SHIFT_UM = 10000.0
+_HV_KV = 1000.0
+_CURRENT_NA = 1e6
+_CHANNELS = 64
+
 
 def _integral(value: object) -> object:
     """JSON Schema counts 3.0 as the integer 3, so an integral float is read as that int."""
@@ -33,8 +49,11 @@ def _integral(value: object) -> object:
 
 
 # A strict int that also takes an integral JSON number (`3.0`); still refuses `"3"` and `true`.
-_Int = Annotated[int, BeforeValidator(_integral), Strict()]
-_Pixels = Annotated[_Int, Field(ge=1, le=65536)]
+# Its bounds come before the validator, or the JSON Schema would not state them as its own.
+_Pixels = Annotated[int, Field(ge=1, le=65536), BeforeValidator(_integral), Strict()]
+_Channel = Annotated[int, Field(ge=0, le=_CHANNELS), BeforeValidator(_integral), Strict()]
+_Index = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER), BeforeValidator(_integral), Strict()]
+_Bits = Annotated[int, Field(ge=1, le=64), BeforeValidator(_integral), Strict()]
 # JSON has no tuples: a [width, height] array is read laxly as a tuple, its items stay strict.
 _Resolution = Annotated[tuple[_Pixels, _Pixels] | None, Field(strict=False)]
 _Slug = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -47,16 +66,17 @@ class _Model(BaseModel):
 
 
 class _Request(BaseModel):
-    """A request body: closed (an unknown member is a 422) and strict (no `"1"` for 1, no
-    `false` for 0), so what the contract calls invalid is refused rather than coerced."""
+    """A request body: closed (an unknown member is a 422), strict (no `"1"` for 1, no
+    `false` for 0) and finite (no NaN or infinity), so what the contract calls invalid is refused
+    rather than coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class _OpenRequest(BaseModel):
     """A nested request object the contract leaves open: unknown members are dropped."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
 
 
 class FieldError(_Model):
@@ -133,31 +153,31 @@ class InstrumentState(_Model):
 class StageMove(_Request):
     """A stage move; an absent or null axis is left where it is."""
 
-    x_mm: float | None = None
-    y_mm: float | None = None
-    z_mm: float | None = None
-    r_deg: float | None = None
-    t_deg: float | None = None
+    x_mm: float | None = Field(default=None, ge=-_STAGE_MM, le=_STAGE_MM)
+    y_mm: float | None = Field(default=None, ge=-_STAGE_MM, le=_STAGE_MM)
+    z_mm: float | None = Field(default=None, ge=-_STAGE_MM, le=_STAGE_MM)
+    r_deg: float | None = Field(default=None, ge=-_ROTATION_DEG, le=_ROTATION_DEG)
+    t_deg: float | None = Field(default=None, ge=-_TILT_DEG, le=_TILT_DEG)
     relative: bool = False
 
 
 class OpticsSettings(_Request):
     """Optics to change; an absent or null field is left unchanged."""
 
-    fov_um: float | None = Field(default=None, gt=0)
-    working_distance_mm: float | None = Field(default=None, gt=0)
-    scan_rotation_deg: float | None = None
-    beam_shift_x_um: float | None = None
-    beam_shift_y_um: float | None = None
-    hv_kv: float | None = Field(default=None, gt=0)
-    beam_current_na: float | None = Field(default=None, gt=0)
+    fov_um: float | None = Field(default=None, gt=0, le=_FOV_UM)
+    working_distance_mm: float | None = Field(default=None, gt=0, le=_DISTANCE_MM)
+    scan_rotation_deg: float | None = Field(default=None, ge=-_ROTATION_DEG, le=_ROTATION_DEG)
+    beam_shift_x_um: float | None = Field(default=None, ge=-_SHIFT_UM, le=_SHIFT_UM)
+    beam_shift_y_um: float | None = Field(default=None, ge=-_SHIFT_UM, le=_SHIFT_UM)
+    hv_kv: float | None = Field(default=None, gt=0, le=_HV_KV)
+    beam_current_na: float | None = Field(default=None, gt=0, le=_CURRENT_NA)
 
 
 class DetectorRequest(_Request):
     """A detector change; an absent or null field stays."""
 
     mode: str | None = Field(default=None, max_length=32)
-    channel: _Int | None = Field(default=None, ge=0, le=64)
+    channel: _Channel | None = None
     bit_depth: Literal[8, 16] | None = None
     gain: float | None = Field(default=None, ge=0.01, le=100)
     offset: float | None = Field(default=None, ge=-1, le=1)
@@ -170,13 +190,13 @@ class BeamRequest(_Request):
 class AcquisitionConfig(_Request):
     """What an acquisition asks for; every field is optional."""
 
-    fov_um: float | None = Field(default=None, gt=0)
+    fov_um: float | None = Field(default=None, gt=0, le=DBL_MAX)
     resolution: _Resolution = None
     mode: str | None = None
-    dwell_time_us: float | None = Field(default=None, gt=0)
-    working_distance_mm: float | None = Field(default=None, gt=0)
-    scan_speed_index: _Int | None = Field(default=None, ge=0)
-    detector_channel: _Int | None = Field(default=None, ge=0)
+    dwell_time_us: float | None = Field(default=None, gt=0, le=DBL_MAX)
+    working_distance_mm: float | None = Field(default=None, gt=0, le=DBL_MAX)
+    scan_speed_index: _Index | None = None
+    detector_channel: _Index | None = None
     detector_mode: str | None = None
     roi_name: str | None = Field(default=None, pattern=NAME_PATTERN)
     roi_level: Literal["roi", "l2", "l1", "l0"] | None = None
@@ -284,46 +304,48 @@ class Session(_Model):
 
 
 class RoiSpecFovs(_OpenRequest):
-    roi_fov_um: float = Field(ge=0)
-    l2_fov_um: float = Field(ge=0)
-    l1_fov_um: float = Field(ge=0)
-    l0_fov_um: float = Field(ge=0)
+    roi_fov_um: float = Field(ge=0, le=_FOV_UM)
+    l2_fov_um: float = Field(ge=0, le=_FOV_UM)
+    l1_fov_um: float = Field(ge=0, le=_FOV_UM)
+    l0_fov_um: float = Field(ge=0, le=_FOV_UM)
 
 
 class RoiLevelRecord(_OpenRequest):
     level: Literal["roi", "l2", "l1", "l0"]
-    fov_um: float = Field(gt=0)
+    fov_um: float = Field(gt=0, le=_FOV_UM)
     image_id: str = Field(pattern=IMAGE_ID_PATTERN)
     correlation_id: str
     resolution: _Resolution = None
-    pixel_size_um: float | None = Field(default=None, gt=0)
+    pixel_size_um: float | None = Field(default=None, gt=0, le=_FOV_UM)
 
 
 class OpticsSnapshot(_OpenRequest):
-    fov_um: float
-    working_distance_mm: float
-    scan_rotation_deg: float
-    beam_shift_x_um: float
-    beam_shift_y_um: float
-    hv_kv: float
-    beam_current_na: float
+    """The optics as the device read them back (a beam that is off may read 0 kV and 0 nA)."""
+
+    fov_um: float = Field(gt=0, le=_FOV_UM)
+    working_distance_mm: float = Field(ge=0, le=_DISTANCE_MM)
+    scan_rotation_deg: float = Field(ge=-_ROTATION_DEG, le=_ROTATION_DEG)
+    beam_shift_x_um: float = Field(ge=-_SHIFT_UM, le=_SHIFT_UM)
+    beam_shift_y_um: float = Field(ge=-_SHIFT_UM, le=_SHIFT_UM)
+    hv_kv: float = Field(ge=0, le=_HV_KV)
+    beam_current_na: float = Field(ge=0, le=_CURRENT_NA)
 
 
 class DetectorSnapshot(_OpenRequest):
     mode: str
-    channel: _Int = Field(ge=0)
-    gain: float
-    offset: float
-    gamma: float
-    bit_depth: _Int
+    channel: _Channel
+    gain: float = Field(ge=0, le=1000)
+    offset: float = Field(ge=-1000, le=1000)
+    gamma: float = Field(ge=0, le=100)
+    bit_depth: _Bits
 
 
 class PoseSnapshot(_OpenRequest):
-    x_mm: float
-    y_mm: float
-    z_mm: float
-    r_deg: float
-    t_deg: float
+    x_mm: float = Field(ge=-_STAGE_MM, le=_STAGE_MM)
+    y_mm: float = Field(ge=-_STAGE_MM, le=_STAGE_MM)
+    z_mm: float = Field(ge=-_STAGE_MM, le=_STAGE_MM)
+    r_deg: float = Field(ge=-_ROTATION_DEG, le=_ROTATION_DEG)
+    t_deg: float = Field(ge=-_TILT_DEG, le=_TILT_DEG)
 
 
 class RoiRecordCreate(_Request):
@@ -336,24 +358,3 @@ class RoiRecordCreate(_Request):
     acquisition: AcquisitionConfig | None = None
     specimen_id: str | None = Field(default=None, max_length=200)
     run_id: str | None = Field(default=None, max_length=128)
-
-
-class SimReload(_Request):
-    shift_x_um: float | None = Field(default=None, ge=-10000, le=10000)
-    shift_y_um: float | None = Field(default=None, ge=-10000, le=10000)
-    rotation_deg: float | None = Field(default=None, ge=-180, le=180)
-
-
-class SimFault(_Request):
-    fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
-    device_code: _Int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
-    device_message: str | None = Field(default=None, max_length=500)
-    after_lines: _Int | None = Field(default=None, ge=0)
-    factor: float | None = Field(default=None, ge=1, le=1000)
-    count: _Int | None = Field(default=None, ge=1, le=1000)
-
-
-class SimDetector(_Request):
-    gain: float | None = Field(default=None, ge=0.01, le=100)
-    offset: float | None = Field(default=None, ge=-1, le=1)
-    gamma: float | None = Field(default=None, ge=0.1, le=10)

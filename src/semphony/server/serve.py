@@ -160,6 +160,7 @@ def _swallow_signal(signum: int, frame: FrameType | None) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Run the server described by `args` until it is stopped; the process exit code."""
     from semphony.server.app import create_app
+    from semphony.server.timeouts import read_timeout_protocol
 
     # Refuse an unknown or unavailable driver before anything is written to the data dir.
     try:
@@ -204,6 +205,9 @@ def serve(args: argparse.Namespace) -> int:
         ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
         timeout_graceful_shutdown=5,
         server_header=False,
+        http=read_timeout_protocol(
+            header_timeout_s=settings.header_timeout_s, body_timeout_s=settings.body_timeout_s
+        ),
     )
     url = settings.url(port)
     server = _AnnouncingServer(config, _ANNOUNCEMENT.format(url=url), _usage(args, settings, url))

@@ -102,6 +102,9 @@ class ServerSettings(BaseModel):
     insecure: bool = False
     lease_s: float = Field(30.0, gt=0, allow_inf_nan=False)
     max_body_bytes: int = Field(_MIB, gt=0)
+    # A request's head, then its body, must arrive within these (server.timeouts).
+    header_timeout_s: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
+    body_timeout_s: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
     idempotency_ttl_s: float = Field(86400.0, gt=0, allow_inf_nan=False)
     tescan_host: str = "127.0.0.1"
     tescan_port: int = Field(8300, ge=1, le=65535)

@@ -79,6 +79,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -145,7 +150,10 @@ def sync_detailed(
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
-            instrument's current setting. `mode` and `detector_mode`, when both given, must agree.
+            instrument's current setting. `mode` and `detector_mode`, when both given, must agree. Its
+            numbers are only bounded to be finite and positive (the largest double) and its integers
+            to 2^53 - 1: the device decides, and publishes its frame sizes, dwell table and detectors
+            in `GET /v1/device`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +201,10 @@ def sync(
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
-            instrument's current setting. `mode` and `detector_mode`, when both given, must agree.
+            instrument's current setting. `mode` and `detector_mode`, when both given, must agree. Its
+            numbers are only bounded to be finite and positive (the largest double) and its integers
+            to 2^53 - 1: the device decides, and publishes its frame sizes, dwell table and detectors
+            in `GET /v1/device`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,7 +247,10 @@ async def asyncio_detailed(
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
-            instrument's current setting. `mode` and `detector_mode`, when both given, must agree.
+            instrument's current setting. `mode` and `detector_mode`, when both given, must agree. Its
+            numbers are only bounded to be finite and positive (the largest double) and its integers
+            to 2^53 - 1: the device decides, and publishes its frame sizes, dwell table and detectors
+            in `GET /v1/device`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -282,7 +296,10 @@ async def asyncio(
         idempotency_key (str | Unset):
         body (AcquisitionConfig): The settings of one acquisition (the SDK's
             `semphony.models.AcquisitionConfig`); every field optional, absent or null = the
-            instrument's current setting. `mode` and `detector_mode`, when both given, must agree.
+            instrument's current setting. `mode` and `detector_mode`, when both given, must agree. Its
+            numbers are only bounded to be finite and positive (the largest double) and its integers
+            to 2^53 - 1: the device decides, and publishes its frame sizes, dwell table and detectors
+            in `GET /v1/device`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

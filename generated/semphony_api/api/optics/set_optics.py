@@ -79,6 +79,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -139,7 +144,8 @@ def sync_detailed(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +187,8 @@ def sync(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,7 +225,8 @@ async def asyncio_detailed(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -258,7 +266,8 @@ async def asyncio(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (OpticsSettings): optics settings to change; null or absent fields stay
+        body (OpticsSettings): optics settings to change; null or absent fields stay. The bounds
+            are the contract's; the device's are in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

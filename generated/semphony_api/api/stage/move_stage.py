@@ -79,6 +79,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -140,7 +145,8 @@ def sync_detailed(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,7 +189,8 @@ def sync(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,7 +228,8 @@ async def asyncio_detailed(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -262,7 +270,8 @@ async def asyncio(
         session_id (str):
         lease_secret (str | Unset):
         idempotency_key (str | Unset):
-        body (StageMove): a stage move; null or absent axes stay where they are
+        body (StageMove): a stage move; null or absent axes stay where they are. The bounds are
+            the contract's; the stage's travel is in `GET /v1/device` (`limits`).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

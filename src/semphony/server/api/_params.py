@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from semphony.server.schemas import IMAGE_ID_PATTERN, NAME_PATTERN
+from semphony.server.schemas import IMAGE_ID_PATTERN, MAX_SAFE_INTEGER, NAME_PATTERN
 
 RunId = Annotated[str, Path(min_length=1, max_length=128)]
 SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 OperationId = Annotated[str, Path(min_length=1, max_length=128)]
 ImageId = Annotated[str, Path(pattern=IMAGE_ID_PATTERN)]
 RoiName = Annotated[str, Path(pattern=NAME_PATTERN)]
+AfterId = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)]
 
 
 async def refuse_null_body(request: Request) -> None:

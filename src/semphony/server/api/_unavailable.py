@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.errors import ProblemError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictJsonRoute)
 
 
 @router.api_route("/v1/sim/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from semphony.server.api._capacity import Capacity, blocking, run_in
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import ImageId
 from semphony.server.artifacts import repr_digest
 from semphony.server.deps import PrincipalDep, ServicesDep
 
-router = APIRouter(tags=["artifacts"])
+router = APIRouter(tags=["artifacts"], route_class=StrictJsonRoute)
 
 
 async def _stream(capacity: Capacity, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from semphony.server.api._capacity import blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import SessionId
 from semphony.server.deps import ActorDep, ServicesDep
 from semphony.server.schemas import (
@@ -17,7 +18,7 @@ from semphony.server.schemas import (
     StageMove,
 )
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.post(

@@ -19,9 +19,10 @@ import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from semphony.server.api import _json as strict_json
 from semphony.server.api._capacity import Capacity, classify, run_in
 from semphony.server.errors import IdempotencyInProgressError, IdempotencyMismatchError
-from semphony.server.problems import problem_body, problem_response
+from semphony.server.problems import problem_body, problem_response, request_id_of
 from semphony.server.store import IdempotentRequest, Store, StoredResponse
 
 __all__ = ["IdempotencyMiddleware"]
@@ -78,7 +79,7 @@ class IdempotencyMiddleware:
             key=key,
             method="POST",
             path=str(scope.get("path", "")),
-            body_sha256=hashlib.sha256(_canonical(body)).hexdigest(),
+            body_sha256=await run_in(capacity, pool, _fingerprint, body),
         )
         # Serialise requests that share a key, so the second waits for the first's answer and
         # replays it instead of being told the first is still in progress.
@@ -174,11 +175,17 @@ def _settle(
 _NOT_JSON = object()
 
 
+def _fingerprint(body: bytes) -> str:
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
 def _canonical(body: bytes) -> bytes:
-    # The same JSON document sent with other spacing or key order is the same request.
+    # The same JSON document sent with other spacing or key order is the same request. The body
+    # is read by the routes' strict parser (depth checked before recursing); one it refuses is
+    # hashed as sent, and its refusal (a 4xx) is never stored.
     try:
-        parsed: Any = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+        parsed: Any = strict_json.parse(body) if body else None
+    except strict_json.StrictJsonError:
         return body
     return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
 
@@ -198,7 +205,11 @@ async def _replay(stored: StoredResponse, send: Send) -> None:
 
 async def _problem(scope: Scope, send: Send, status: int, detail: str, reason: str) -> None:
     body: Mapping[str, Any] = problem_body(
-        status, detail, reason=reason, instance=str(scope.get("path", ""))
+        status,
+        detail,
+        reason=reason,
+        instance=str(scope.get("path", "")),
+        request_id=request_id_of(scope),
     )
     response = problem_response(body)
 

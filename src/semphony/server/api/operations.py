@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from semphony.server import mapping
 from semphony.server.api._capacity import blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import OperationId, RunId
 from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.operations import MAX_WAIT_S
@@ -21,7 +22,7 @@ from semphony.server.schemas import Operation, OperationList
 from semphony.server.services import CANCEL_SETTLE_S
 from semphony.server.store import Operation as OperationRecord
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 _RENDERED: OrderedDict[tuple[str, float], bytes] = OrderedDict()
 _RENDERED_KEEP = 256

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from semphony.server.api._capacity import blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import RoiName
 from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import RoiRecordCreate
 
-router = APIRouter(tags=["rois"])
+router = APIRouter(tags=["rois"], route_class=StrictJsonRoute)
 
 
 @router.post("/v1/rois", operation_id="save_roi", status_code=201)

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from semphony.server.api._capacity import blocking
-from semphony.server.api._params import RunId
+from semphony.server.api._json import StrictJsonRoute
+from semphony.server.api._params import AfterId, RunId
 from semphony.server.deps import ActorDep, OperatorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import AuditList, Run, RunCreate, RunList
 from semphony.server.services.runs import AuditQuery
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], route_class=StrictJsonRoute)
 
 
 @router.post("/v1/runs", operation_id="create_run", status_code=201)
@@ -41,7 +42,7 @@ async def list_run_audit(
     services: ServicesDep,
     _: PrincipalDep,
     run_id: RunId,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
 ) -> AuditList:
     """The run's audit log, oldest first."""
     return await blocking(request, services.runs.audit, run_id, after_id)
@@ -52,7 +53,7 @@ async def list_audit(
     request: Request,
     services: ServicesDep,
     _: OperatorDep,
-    after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    after_id: AfterId = 0,
     run_id: Annotated[str | None, Query(max_length=128)] = None,
     session_id: Annotated[str | None, Query(max_length=128)] = None,
     user: Annotated[str | None, Query(max_length=64)] = None,

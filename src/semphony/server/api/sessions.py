@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from semphony.server.api._capacity import blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.api._params import NotNullBody, RunId, SessionId
 from semphony.server.deps import ActorDep, ServicesDep
 from semphony.server.schemas import Session, SessionStart
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(tags=["sessions"], route_class=StrictJsonRoute)
 
 
 @router.post("/v1/runs/{run_id}/sessions", operation_id="start_session", status_code=201)

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from semphony.server.api._capacity import blocking
+from semphony.server.api._json import StrictJsonRoute
 from semphony.server.deps import PrincipalDep, ServicesDep
 from semphony.server.schemas import Health, InstrumentState
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=StrictJsonRoute)
 
 
 @router.get("/v1/health", operation_id="get_health")

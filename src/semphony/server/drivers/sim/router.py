@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.routing import APIRoute
 
 from semphony.server.drivers.sim.schemas import SimDetector, SimFault, SimReload
 
@@ -41,11 +42,12 @@ class RouterHooks:
     not_null_body: Callable[..., Awaitable[None]]
     blocking: Callable[..., Awaitable[Any]]
     state_model: type[Any]
+    route_class: type[APIRoute] = APIRoute
 
 
 def simulator_router(hooks: RouterHooks) -> APIRouter:
     """The `/v1/sim/*` routes over `hooks`."""
-    router = APIRouter(tags=["simulator"])
+    router = APIRouter(tags=["simulator"], route_class=hooks.route_class)
     Controls = Annotated[SimulatorControls, Depends(hooks.controls)]  # noqa: N806
     Operator = Annotated[Any, Depends(hooks.operator)]  # noqa: N806
     Viewer = Annotated[Any, Depends(hooks.viewer)]  # noqa: N806

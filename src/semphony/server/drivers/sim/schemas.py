@@ -16,11 +16,16 @@ def _integral(value: object) -> object:
     return value
 
 
-_Int = Annotated[int, BeforeValidator(_integral), Strict()]
+# Bounds before the validator, so that the JSON Schema states them (see `server.schemas`).
+_DeviceCode = Annotated[int, Field(ge=-(2**31), le=2**31 - 1), BeforeValidator(_integral), Strict()]
+_Lines = Annotated[int, Field(ge=0, le=65536), BeforeValidator(_integral), Strict()]
+_Count = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_integral), Strict()]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    """Closed, strict and finite, as the server's own request bodies (`server.schemas`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SimReload(_Request):
@@ -35,11 +40,11 @@ class SimFault(_Request):
     """A fault to arm; each kind takes only the members the contract lists for it."""
 
     fault: Literal["scan_error", "vacuum_loss", "drop_move", "slow"]
-    device_code: _Int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    device_code: _DeviceCode | None = None
     device_message: str | None = Field(default=None, max_length=500)
-    after_lines: _Int | None = Field(default=None, ge=0)
+    after_lines: _Lines | None = None
     factor: float | None = Field(default=None, ge=1, le=1000)
-    count: _Int | None = Field(default=None, ge=1, le=1000)
+    count: _Count | None = None
 
 
 class SimDetector(_Request):
