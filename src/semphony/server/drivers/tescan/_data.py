@@ -156,6 +156,7 @@ class DataChannel:
         self._connect_timeout_s = connect_timeout_s
         self._sock: socket.socket | None = None
         self._parser = FrameParser()
+        self._backlog: list[bytes] = []  # ScData bodies read but not yet used
         self._generation = -1
         control.before_close(self.close)
 
@@ -191,6 +192,7 @@ class DataChannel:
             raise
         self._sock = sock
         self._parser = FrameParser()
+        self._backlog = []
         self._generation = self._control.generation
 
     def close(self) -> None:
@@ -237,7 +239,10 @@ class DataChannel:
                     f"frame {frame_id} channel {channel}: no image data for {stall_timeout_s:g} s "
                     f"after {assembler.received} of {assembler.pixel_count} pixels",
                 )
-            for body in self._read(min(_POLL_S, deadline - now), assembler):
+            if not self._backlog:
+                self._backlog = self._read(min(_POLL_S, deadline - now), assembler)
+            while self._backlog:
+                body = self._backlog.pop(0)
                 try:
                     chunk = ScDataChunk.decode(body)
                 except ProtocolError as exc:
