@@ -214,7 +214,7 @@ def encode_string(text: str, *, count_padding: bool = True) -> bytes:
     """A string argument. Tescan's own client counts the padding (the default); the manual's
     example counts the NUL only (`count_padding=False`)."""
     if "\0" in text:
-        raise ValueError(f"a SharkSEM string cannot hold a NUL: {text!r}")
+        raise ValueError(f"a STRING argument cannot hold a NUL: {text!r}")
     data = text.encode("utf-8") + b"\0"
     padding = b"\0" * _pad(len(data))
     count = len(data) + len(padding) if count_padding else len(data)
@@ -275,7 +275,7 @@ def _text(raw: bytes) -> str:
 
 def _parse_map(text: str) -> dict[str, str]:
     result: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): a value may hold \f or \v
         key, sep, item = line.partition("=")
         if sep and key.strip():
             result[key.strip()] = item.strip()

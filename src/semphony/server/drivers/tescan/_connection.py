@@ -193,40 +193,48 @@ class Connection:
                     name, f"the connection to {self._address} dropped twice during {name}: {exc}"
                 ) from exc
 
-    def call_int(self, name: str, *args: Value, timeout_s: float | None = None) -> int:
+    def call_int(
+        self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
+    ) -> int:
         """`call` for a command whose first return value is an int."""
-        value = self._first(name, self.call(name, *args, timeout_s=timeout_s))
+        value = self._first(name, self.call(name, *args, wait=wait, timeout_s=timeout_s))
         if not isinstance(value, int):
             raise ProtocolError(name, f"{name} returned {value!r}, not an int")
         return value
 
-    def call_float(self, name: str, *args: Value, timeout_s: float | None = None) -> float:
+    def call_float(
+        self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
+    ) -> float:
         """`call` for a command whose first return value is a float."""
-        value = self._first(name, self.call(name, *args, timeout_s=timeout_s))
+        value = self._first(name, self.call(name, *args, wait=wait, timeout_s=timeout_s))
         if not isinstance(value, float):
             raise ProtocolError(name, f"{name} returned {value!r}, not a float")
         return value
 
     def call_floats(
-        self, name: str, *args: Value, timeout_s: float | None = None
+        self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
     ) -> tuple[float, ...]:
         """`call` for a command that returns floats only."""
-        values = self.call(name, *args, timeout_s=timeout_s)
+        values = self.call(name, *args, wait=wait, timeout_s=timeout_s)
         floats = tuple(v for v in values if isinstance(v, float))
         if len(floats) != len(values) or not floats:
             raise ProtocolError(name, f"{name} returned {values!r}, not floats")
         return floats
 
-    def call_str(self, name: str, *args: Value, timeout_s: float | None = None) -> str:
+    def call_str(
+        self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
+    ) -> str:
         """`call` for a command whose first return value is a string."""
-        value = self._first(name, self.call(name, *args, timeout_s=timeout_s))
+        value = self._first(name, self.call(name, *args, wait=wait, timeout_s=timeout_s))
         if not isinstance(value, str):
             raise ProtocolError(name, f"{name} returned {value!r}, not a string")
         return value
 
-    def call_map(self, name: str, *args: Value, timeout_s: float | None = None) -> dict[str, str]:
+    def call_map(
+        self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
+    ) -> dict[str, str]:
         """`call` for a command whose first return value is a ``key=value`` map."""
-        value = self._first(name, self.call(name, *args, timeout_s=timeout_s))
+        value = self._first(name, self.call(name, *args, wait=wait, timeout_s=timeout_s))
         if not isinstance(value, dict):
             raise ProtocolError(name, f"{name} returned {value!r}, not a map")
         return value

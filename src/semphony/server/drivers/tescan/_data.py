@@ -95,8 +95,7 @@ class FrameAssembler:
         self.received = 0  # pixels 0 .. received-1 are in place
         self.rewinds = 0
 
-    @property
-    def complete(self) -> bool:
+    def is_complete(self) -> bool:
         return self.received == self.pixel_count
 
     def accepts(self, chunk: ScDataChunk) -> bool:
@@ -138,8 +137,8 @@ class FrameAssembler:
         return True
 
     def pixels(self) -> NDArray[np.uint8] | NDArray[np.uint16]:
-        """The pixels in native byte order (1-D); only once `complete`."""
-        if not self.complete:
+        """The pixels in native byte order (1-D); only once complete."""
+        if not self.is_complete():
             raise ScanDataError(
                 "gap", f"only {self.received} of {self.pixel_count} pixels have arrived"
             )
@@ -225,7 +224,7 @@ class DataChannel:
             raise ScanDataError("dropped", "the data channel is not open")
         deadline = time.monotonic() + stall_timeout_s
         while True:
-            if assembler.complete:
+            if assembler.is_complete():
                 return assembler.pixels().reshape(height, width)
             if cancel is not None and cancel.is_set():
                 raise ScanCancelled(

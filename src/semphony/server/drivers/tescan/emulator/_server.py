@@ -65,13 +65,18 @@ class _DataSink(DataSink):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
+        self._attached = threading.Event()
 
     def attach(self, sock: socket.socket) -> None:
         sock.settimeout(_DATA_SEND_TIMEOUT_S)
         with self._lock:
             old, self._sock = self._sock, sock
+            self._attached.set()
         if old is not None:
             old.close()
+
+    def wait_attached(self, timeout_s: float) -> bool:
+        return self._attached.wait(timeout_s)
 
     def send(self, message: bytes) -> bool:
         with self._lock:
@@ -95,6 +100,7 @@ class _DataSink(DataSink):
                 self._sock.shutdown(socket.SHUT_RDWR)
             self._sock.close()
             self._sock = None
+            self._attached.clear()
 
 
 class _Client:
@@ -114,10 +120,15 @@ class _Client:
         self._thread.start()
 
     def register_data_port(self, port: int) -> None:
+        self.sink.drop()  # a new registration replaces the data connection there was
         self.data_port = port
 
     def start_scan(self, args: tuple[int, ...]) -> int:
         inst = self.instrument
+        if self.data_port is not None:
+            # The client connects right after TcpRegDataPort's answer; our acceptor thread may
+            # not have matched it yet when the scan request comes on the control thread.
+            self.sink.wait_attached(_DATA_MATCH_S)
         with inst.lock:
             spec = parse_scan(inst, args)
             if isinstance(spec, int):
