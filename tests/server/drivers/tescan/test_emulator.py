@@ -10,6 +10,7 @@ import pytest
 from semphony.server.drivers.tescan import (
     FLAG_REPLY,
     WAIT_B,
+    WAIT_C,
     WAIT_D,
     Connection,
     FrameParser,
@@ -215,3 +216,20 @@ def test_two_clients_share_one_instrument(emulator: Emulator, connect: Connect) 
     assert a.call_float("GetWD") == 12.0
     a.close()  # one client leaving does not disturb the other
     assert b.call_int("VacGetStatus") == 0
+
+
+def test_hv_changes_synchronously_unless_asked_to_run_in_the_background(
+    emulator: Emulator, sem: Connection
+) -> None:
+    sem.call("HVSetVoltage", 20_000.0, 1)  # async: the optics are busy meanwhile
+    assert sem.call_int("IsBusy", WAIT_C) == 1
+    assert sem.call_int("IsBusy", WAIT_C) == 0
+    set_time_scale(("127.0.0.1", emulator.side_port), 0.01)  # 10 kV: 30.5 s → 0.3 s
+    sem.call("HVSetVoltage", 10_000.0, reply=True)  # answered once the change is done
+    assert sem.call_int("IsBusy", WAIT_C) == 0
+    assert sem.call_float("HVGetVoltage") == 10_000.0
+
+
+def test_pressure_gauges(sem: Connection) -> None:
+    assert sem.call_float("VacGetPressure", 1) < 1e-3  # the column stays under vacuum
+    assert sem.call_float("VacGetPressure", 2) < sem.call_float("VacGetPressure", 1)
