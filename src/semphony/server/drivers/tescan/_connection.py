@@ -10,11 +10,11 @@ What happens to a command, in order:
 4. a reply whose id is not ours (one that came after its command timed out) is discarded, so it is
    never taken for the answer to a later command.
 
-A connection that drops while a command is in flight is reopened at once. A command that only
-reads is then sent once more; a command with an effect is reported failed (`ConnectionLostError`)
-and never re-sent: it may or may not have happened, and only reading back can tell. A void command
-sent without the reply flag cannot be confirmed at all (the protocol answers nothing): verify it
-by reading back.
+When the connection drops while a command is in flight, a command that only reads is sent once
+more on a reopened connection; a command with an effect is reported failed (`ConnectionLostError`)
+and never re-sent: it may or may not have happened, and only reading back can tell (the connection
+is reopened by the next command). A void command sent without the reply flag cannot be confirmed
+at all (the protocol answers nothing): verify it by reading back.
 
 Blocking sockets with timeouts and a `threading.Lock`: the driver calls from worker threads, and
 nothing here is specific to one operating system.
