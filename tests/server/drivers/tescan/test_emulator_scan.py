@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from semphony.server.drivers import ScanRequest, SimDriver
+from semphony.server.drivers.base import ScanRequest
 from semphony.server.drivers.tescan import WAIT_A, WAIT_D, Connection
 from semphony.server.drivers.tescan.emulator import Emulator, conventions, set_time_scale, transform
+from semphony.server.drivers.tescan.emulator._physics import Physics
 
 from .conftest import open_data, pumped_with_beam
 
@@ -20,11 +21,12 @@ Frame = NDArray[np.uint8] | NDArray[np.uint16]
 
 
 def twin_frames(seed: int, requests: list[ScanRequest]) -> list[Frame]:
-    """What a fresh simulator with the same seed renders for the same sequence of scans."""
-    sim = SimDriver(seed=seed)
+    """What a fresh simulator with the same seed renders for the same sequence of scans (through
+    the emulator's adapter: the same `SimDriver`, none of the emulator's protocol or transform)."""
+    sim = Physics(seed, "texture")
     sim.pump()
     sim.set_beam(True)
-    return [sim.acquire(r).pixels for r in requests]
+    return [sim.acquire(r) for r in requests]
 
 
 def scan(

@@ -8,10 +8,10 @@ clamping, ignored commands (``HVBeamOn`` without vacuum, ``StgMoveTo`` while bus
 that pass through their in-between states in the emulator's own time-scaled clock, and images as
 ``ScData`` chunks on the data channel.
 
-Modules: `_instrument` (state machine and units over `SimDriver`), `_timing` (time scale and
-phases), `_scan` (ScScanXY, axis convention, ScData streaming), `_autos` (AutoWD, DtAutoSignal),
-`_dispatch` (messages to the instrument), `_server` (sockets), `_side` (side channel and its
-client), `_faults` (fault injection), `cli` (``main``, the command line).
+Modules: `_physics` (the one place that calls `SimDriver`), `_instrument` (state machine and
+units), `_timing` (time scale and phases), `_scan` (ScScanXY, axis convention, ScData
+streaming), `_autos` (AutoWD, DtAutoSignal), `_dispatch` (messages to the instrument), `_server`
+(sockets), `_side` (side channel and its client), `_faults` (fault injection), `cli` (``main``).
 """
 
 from semphony.server.drivers.tescan.emulator._faults import FAULT_KINDS

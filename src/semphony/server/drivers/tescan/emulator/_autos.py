@@ -50,7 +50,7 @@ def _frame(instrument: Instrument, detector: int, wd_mm: float, bit_depth: int) 
             working_distance_mm=wd_mm,
             bit_depth=bit_depth,
         )
-    ).pixels
+    )
 
 
 def _ready(instrument: Instrument, channel: int) -> bool:
@@ -76,7 +76,7 @@ def auto_wd(instrument: Instrument, channel: int, lo_mm: float | None, hi_mm: fl
         if lo > hi:
             return True  # an empty range: nothing to search
         detector = instrument.channels[channel].detector
-        start = instrument.sim.state().clock_s
+        start = instrument.sim.clock_s()
         frames = 0
         best = wd
         for search in range(_WD_PASSES):
@@ -90,7 +90,7 @@ def auto_wd(instrument: Instrument, channel: int, lo_mm: float | None, hi_mm: fl
             step = (hi - lo) / (_WD_POINTS - 1)
             lo, hi = max(lo, best - step), min(hi, best + step)
         instrument.set_wd(best)
-        elapsed = instrument.sim.state().clock_s - start
+        elapsed = instrument.sim.clock_s() - start
         instrument.start_auto(_AUTO_WD_BASE_S + elapsed + frames * _STEP_OVERHEAD_S)
         return True
 
@@ -103,15 +103,14 @@ def auto_signal(instrument: Instrument, channel: int) -> bool:
         if not _ready(instrument, channel):
             return True
         detector = instrument.channels[channel].detector
-        start = instrument.sim.state().clock_s
-        gamma = instrument.sim.state().detector.gamma
-        instrument.sim.set_detector_response(gain=1.0, offset=0.0)
+        start = instrument.sim.clock_s()
+        gamma = instrument.sim.set_response(gain=1.0, offset=0.0)[2]
         raw = _frame(instrument, detector, instrument.wd_mm(), 16).astype(np.float64) / 65535
         signal = raw ** (1.0 / gamma)  # undo the gamma: gain and offset act before it
         p_lo, p_hi = (float(v) for v in np.percentile(signal, [0.5, 99.5]))
         gain = float(np.clip(0.9 / max(p_hi - p_lo, 1e-6), 0.01, 100.0))
         offset = float(np.clip(0.05 - gain * p_lo, -1.0, 1.0))
-        instrument.sim.set_detector_response(gain=gain, offset=offset)
-        elapsed = instrument.sim.state().clock_s - start
+        instrument.sim.set_response(gain=gain, offset=offset)
+        elapsed = instrument.sim.clock_s() - start
         instrument.start_auto(_AUTO_SIGNAL_BASE_S + elapsed + _STEP_OVERHEAD_S)
         return True

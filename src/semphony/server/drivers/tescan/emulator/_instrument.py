@@ -1,9 +1,10 @@
 """The emulated instrument: SharkSEM's state machine and units over the simulator's instant physics.
 
-The simulator (`SimDriver`, realtime 0) does the physics at once; this class reports what a Tescan
-server reports meanwhile (see `_timing`) and behaves as one does where the simulator would refuse:
-out-of-range values are clamped without a word, ``HVBeamOn`` without vacuum and ``StgMoveTo``
-while the stage is busy are ignored, ``VacVent`` with the beam on switches it off first.
+The simulator (`SimDriver`, through `_physics`) does the physics at once; this class reports
+what a Tescan server reports meanwhile (see `_timing`) and behaves as one does where the simulator
+would refuse: out-of-range values are clamped without a word, ``HVBeamOn`` without vacuum and
+``StgMoveTo`` while the stage is busy are ignored, ``VacVent`` with the beam on switches it off
+first.
 
 Units at this edge: view field, WD and image shift in mm (the simulator: µm, mm, µm), voltage in
 V (kV), beam current in pA (nA), dwell in µs in the speed table. Image shift goes straight to the
@@ -19,11 +20,11 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from semphony.server.drivers.base import OpticsSettings, StagePose, StageTarget
-from semphony.server.drivers.sim import SimDriver
+from semphony.server.drivers.base import OpticsSettings, StagePose
 from semphony.server.drivers.tescan._codec import WAIT_A, WAIT_B, WAIT_C, WAIT_D
 from semphony.server.drivers.tescan._commands import Version, parse_version
 from semphony.server.drivers.tescan.emulator._faults import Faults
+from semphony.server.drivers.tescan.emulator._physics import Physics
 from semphony.server.drivers.tescan.emulator._timing import Phase, TimeScale
 
 __all__ = ["BEAM_ON_S", "Channel", "EmulatorConfig", "Instrument"]
@@ -80,18 +81,14 @@ def _lerp_pose(a: StagePose, b: StagePose, f: float) -> StagePose:
     )
 
 
-def _target(pose: StagePose) -> StageTarget:
-    return StageTarget(pose.x_mm, pose.y_mm, pose.z_mm, pose.r_deg, pose.t_deg)
-
-
 class Instrument:
     """The emulated SEM shared by every client; all methods are thread-safe (one lock)."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.version: Version = parse_version(config.protocol_version)
-        self.sim = SimDriver(seed=config.seed, specimen_kind=config.specimen_kind, realtime=0.0)
-        self.info = self.sim.device_info()
+        self.sim = Physics(config.seed, config.specimen_kind)
+        self.info = self.sim.info
         self.limits = self.info.limits
         self.lock = threading.RLock()
         self.clock = TimeScale(config.time_scale)
@@ -112,7 +109,7 @@ class Instrument:
         self.scan: _Scan | None = None  # the scan generator's current job (set by `_scan`)
 
     def _sim_clock(self) -> float:
-        return self.sim.state().clock_s
+        return self.sim.clock_s()
 
     @staticmethod
     def _live(phase: Phase | None, observe: bool) -> bool:
@@ -251,7 +248,7 @@ class Instrument:
                 wanted[axis] = value
             target = self.clamp_pose(wanted)
             start = self._sim_clock()
-            readback = self.sim.move_stage(_target(target))
+            readback = self.sim.move_stage(target)
             stuck = self.faults.take("stage_busy")
             self._stage_from, self._stage_to = current, readback
             self._stage = Phase(
@@ -269,7 +266,7 @@ class Instrument:
             pose = self.clamp_pose(self._pose_now().to_dict())
             self._stage = None
             if pose != self.sim.state().stage:
-                self.sim.move_stage(_target(pose))
+                self.sim.move_stage(pose)
 
     def release_stage(self) -> None:
         """End a stuck stage's hold (clearing the faults does)."""

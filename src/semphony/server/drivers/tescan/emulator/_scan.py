@@ -130,7 +130,7 @@ def render(instrument: Instrument, spec: ScanSpec, detector: int, bpp: int) -> P
                 detector_channel=detector,
                 bit_depth=bpp,
             )
-        ).pixels
+        )
         full = transform(sim_image, config.mirror_y, config.scan_turn_deg)
     crop = full[spec.top : spec.bottom + 1, spec.left : spec.right + 1]
     return np.ascontiguousarray(crop)

@@ -185,10 +185,10 @@ class SideServer:
         if op == "detector_response":
             _only(params, "gain", "offset", "gamma")
             with inst.lock:
-                d = sim.set_detector_response(
+                gain, offset, gamma = sim.set_response(
                     _number(params, "gain"), _number(params, "offset"), _number(params, "gamma")
-                ).detector
-            return {"gain": d.gain, "offset": d.offset, "gamma": d.gamma}
+                )
+            return {"gain": gain, "offset": offset, "gamma": gamma}
         if op == "time_scale":
             _only(params, "value")
             inst.clock.value = params.get("value")  # type: ignore[assignment]
