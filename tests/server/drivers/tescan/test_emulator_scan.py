@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from semphony.server.drivers.base import ScanRequest
+from semphony.server.drivers import ScanRequest
 from semphony.server.drivers.tescan import WAIT_A, WAIT_D, Connection
 from semphony.server.drivers.tescan.emulator import Emulator, conventions, set_time_scale, transform
 from semphony.server.drivers.tescan.emulator._physics import Physics

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from semphony.server.drivers.base import ScanRequest
+from semphony.server.drivers import ScanRequest
 from semphony.server.drivers.tescan.emulator._instrument import Instrument
 
 __all__ = ["auto_signal", "auto_wd"]

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from semphony.server.drivers.base import OpticsSettings, StagePose
+from semphony.server.drivers import OpticsSettings, StagePose
 from semphony.server.drivers.tescan._codec import WAIT_A, WAIT_B, WAIT_C, WAIT_D
 from semphony.server.drivers.tescan._commands import Version, parse_version
 from semphony.server.drivers.tescan.emulator._faults import Faults

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from semphony.server.drivers.base import (
+from semphony.server.drivers import (
     DeviceInfo,
     InstrumentStateSnapshot,
     OpticsSettings,
