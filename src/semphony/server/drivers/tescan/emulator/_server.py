@@ -267,6 +267,7 @@ class Emulator:
             thread.join(2.0)
         if self._side is not None:
             self._side.stop()
+        self.instrument.sim.close()
 
     def __enter__(self) -> Emulator:
         return self.start()
