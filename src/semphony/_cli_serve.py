@@ -1,7 +1,6 @@
-"""The CLI entry points that start a server: `semphony serve` (the only SDK module that imports
-`semphony.server`, as the import-linter contracts in pyproject.toml allow).
-
-The SharkSEM emulator's entry point (`sharksem-emulator`) belongs here too when it is wired.
+"""The CLI entry points that start a server: `semphony serve` and `semphony sharksem-emulator`
+(the only SDK module that imports `semphony.server`, as the import-linter contracts in
+pyproject.toml allow).
 """
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["add_serve_parser"]
+__all__ = ["add_emulator_parser", "add_serve_parser", "run_emulator"]
 
 
 def _serve(args: argparse.Namespace, console: Any) -> int:
@@ -30,3 +29,27 @@ def add_serve_parser(sub: Any) -> None:
     )
     add_serve_arguments(parser)
     parser.set_defaults(func=_serve)
+
+
+def run_emulator(argv: list[str]) -> int:
+    """`semphony sharksem-emulator ARGS`: the emulator's own entry point."""
+    from semphony.server.drivers.tescan.emulator import cli
+
+    return cli.main(argv)
+
+
+def _emulate(args: argparse.Namespace, console: Any) -> int:
+    return run_emulator(list(args.emulator_args))
+
+
+def add_emulator_parser(sub: Any) -> None:
+    """`semphony sharksem-emulator --port P ...`: the simulated SEM on Tescan's wire protocol."""
+    parser = sub.add_parser(
+        "sharksem-emulator",
+        help="serve the simulated SEM over Tescan's SharkSEM protocol (for the tescan driver)",
+        description="Serve the simulated SEM on SharkSEM's control port P and data port P + 1 "
+        "(and a side channel on P + 2); `semphony sharksem-emulator --help` lists its options.",
+        add_help=False,
+    )
+    parser.add_argument("emulator_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(func=_emulate)

@@ -34,7 +34,7 @@ from semphony import __version__
 from semphony._cli_commands import add_acquire_parser, add_roi_parser
 from semphony._cli_instrument import add_instrument_parsers
 from semphony._cli_render import EXIT_USAGE, describe_error
-from semphony._cli_serve import add_serve_parser
+from semphony._cli_serve import add_emulator_parser, add_serve_parser, run_emulator
 
 __all__ = ["main"]
 
@@ -57,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"semphony {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve_parser(sub)
+    add_emulator_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="the whole story on the embedded simulated SEM",
@@ -79,8 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["sharksem-emulator"]:
+        # The emulator parses its own options (they are the server's business, not the SDK's).
+        return run_emulator(given[1:])
     try:
-        args = _build_parser().parse_args(argv)
+        args = _build_parser().parse_args(given)
     except SystemExit as exc:  # --help, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     console = Console(soft_wrap=True)

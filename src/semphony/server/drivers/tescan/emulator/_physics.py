@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semphony.server.drivers import (
+    DetectorSettings,
     DeviceInfo,
     InstrumentStateSnapshot,
     OpticsSettings,
@@ -30,10 +31,12 @@ class Physics:
 
     def __init__(self, seed: int, specimen_kind: str) -> None:
         self._sim = SimDriver(seed=seed, specimen_kind=specimen_kind, realtime=0.0)
+        self._sim.open()
         self.info: DeviceInfo = self._sim.device_info()
 
     def close(self) -> None:
-        """Release the simulator (nothing to release today)."""
+        """Release the simulator."""
+        self._sim.close()
 
     def state(self) -> InstrumentStateSnapshot:
         return self._sim.state()
@@ -72,7 +75,10 @@ class Physics:
         self, gain: float | None = None, offset: float | None = None, gamma: float | None = None
     ) -> tuple[float, float, float]:
         """Set the detector's gain, offset and gamma (None: unchanged); returns all three."""
-        self._sim.set_detector_response(gain=gain, offset=offset, gamma=gamma)
+        if gain is not None or offset is not None:
+            self._sim.set_detector(DetectorSettings(gain=gain, offset=offset))
+        if gamma is not None:
+            self._sim.set_gamma(gamma)
         return self.response()
 
     def reload(
