@@ -241,14 +241,17 @@ def test_a_body_without_a_content_type_or_with_a_content_coding_is_415(
 def test_a_command_without_a_body_of_its_own_still_refuses_another_media_type(
     client: httpx.Client, run_id: str
 ) -> None:
-    session = client.post(f"/v1/runs/{run_id}/sessions").json()["id"]
+    started = client.post(f"/v1/runs/{run_id}/sessions").json()
+    session, secret = started["id"], {"Lease-Secret": started["lease_secret"]}
     try:
         plain = client.post(
-            f"/v1/sessions/{session}/stop", content=b"stop", headers={"Content-Type": "text/plain"}
+            f"/v1/sessions/{session}/stop",
+            content=b"stop",
+            headers={"Content-Type": "text/plain", **secret},
         )
         assert plain.status_code == 415
     finally:
-        client.delete(f"/v1/sessions/{session}")
+        assert client.delete(f"/v1/sessions/{session}", headers=secret).is_success
 
 
 @pytest.mark.parametrize(
@@ -267,12 +270,14 @@ def test_a_post_without_a_body_stays_fine_whatever_its_content_type(
 ) -> None:
     bare = client.post(f"/v1/runs/{run_id}/sessions")
     assert bare.status_code == 201, bare.text
-    client.delete(f"/v1/sessions/{bare.json()['id']}")
+    secret = {"Lease-Secret": bare.json()["lease_secret"]}
+    assert client.delete(f"/v1/sessions/{bare.json()['id']}", headers=secret).is_success
     typed = client.post(
         f"/v1/runs/{run_id}/sessions", content=b"", headers={"Content-Type": "text/plain"}
     )
     assert typed.status_code == 201, typed.text
-    client.delete(f"/v1/sessions/{typed.json()['id']}")
+    secret = {"Lease-Secret": typed.json()["lease_secret"]}
+    assert client.delete(f"/v1/sessions/{typed.json()['id']}", headers=secret).is_success
 
 
 def test_the_same_document_spaced_differently_is_still_the_same_idempotent_request(

@@ -115,12 +115,13 @@ def main(argv: list[str] | None = None) -> int:
             f"sharksem-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
-    print(emulator.banner(), flush=True)
     done = threading.Event()
+    # Before the announcement: whoever reads the first line may stop us at once.
     if threading.current_thread() is threading.main_thread():
         for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break on Windows
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), lambda *_: done.set())
+    print(emulator.banner(), flush=True)
     try:
         while not done.wait(0.5):
             pass
