@@ -25,6 +25,7 @@ from semphony.server.artifacts import (
     read_metadata,
     repr_digest,
 )
+from semphony.server.errors import StorageError, StorageFullError
 
 SETTINGS: dict[str, Any] = {
     "applied": {"fov_um": 100.0, "dwell_time_us": 1.0, "resolution": [64, 32], "mode": "SE"},
@@ -140,8 +141,9 @@ def test_a_write_that_fails_midway_leaves_no_file_behind(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(tifffile, "imwrite", half_write)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StorageFullError, match="is full") as err:
         artifacts.write("img_6", _image(np.uint8), pixel_size_um=0.5, settings={})
+    assert (err.value.status, err.value.reason) == (507, "storage.full")
     assert not artifacts.exists("img_6")
     assert os.listdir(artifacts.directory) == []
 
@@ -153,8 +155,9 @@ def test_a_failing_fsync_leaves_no_file_behind(
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
-    with pytest.raises(OSError, match="Input/output"):
+    with pytest.raises(StorageError, match="Input/output") as err:
         artifacts.write("img_7", _image(np.uint8), pixel_size_um=0.5, settings={})
+    assert (err.value.status, err.value.reason) == (503, "storage.error")
     monkeypatch.undo()
     assert os.listdir(artifacts.directory) == []
 

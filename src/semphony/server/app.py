@@ -82,7 +82,7 @@ def _watchdog(services: Services, stop: threading.Event) -> None:
         ticks += _WATCHDOG_INTERVAL_S
         try:
             services.expire_leases()
-            services.ctx.auditor.flush()
+            services.flush()
             if ticks >= next_health:
                 next_health = ticks + _HEALTH_EVERY_S
                 services.system.check_driver()

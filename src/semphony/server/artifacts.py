@@ -37,6 +37,7 @@ from semphony.server.errors import (
     ArtifactNotFoundError,
     InvalidArtifactIdError,
 )
+from semphony.server.storage_faults import from_os
 
 __all__ = [
     "ARTIFACT_DIRNAME",
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 ARTIFACT_DIRNAME = "artifacts"
+ORPHANS_DIRNAME = "orphans"
 TIFF_MIME = "image/tiff"
 IMAGE_ID_PATTERN = re.compile(r"^[a-z0-9_-]{1,64}$")
 _SUFFIX = ".tiff"
@@ -122,7 +124,11 @@ class ArtifactStore:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.directory = self.data_dir / ARTIFACT_DIRNAME
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fault = from_os(exc, self.data_dir, "the artifact folder")
+            raise (fault or ArtifactError(f"cannot make {self.directory}: {exc}")) from exc
         self._root = self.directory.resolve()
         self._lock = threading.Lock()
 
@@ -205,10 +211,17 @@ class ArtifactStore:
                     os.fsync(fh.fileno())
                 sha, size = _sha256_file(tmp)
                 os.replace(tmp, final)
-            except BaseException:
+                _fsync_dir(self.directory)
+            except BaseException as exc:
+                # Never a half-written file: the temporary goes, and so does a renamed file whose
+                # directory entry could not be made durable.
                 tmp.unlink(missing_ok=True)
+                if isinstance(exc, OSError):
+                    final.unlink(missing_ok=True)
+                    fault = from_os(exc, self.directory, f"the image {image_id}")
+                    if fault is not None:
+                        raise fault from exc
                 raise
-            _fsync_dir(self.directory)
         return ArtifactInfo(
             image_id=image_id,
             path=self.relative_path(image_id),
@@ -258,6 +271,27 @@ class ArtifactStore:
     def read_metadata_of(self, image_id: str) -> ArtifactMetadata:
         """``read_metadata`` of a stored artifact."""
         return read_metadata(self._existing(image_id))
+
+    def image_ids(self) -> list[str]:
+        """The ids of the complete artifact files on disk."""
+        return sorted(
+            p.name[: -len(_SUFFIX)]
+            for p in self.directory.glob(f"*{_SUFFIX}")
+            if not p.name.startswith(_TMP_PREFIX)
+            and IMAGE_ID_PATTERN.match(p.name[: -len(_SUFFIX)])
+        )
+
+    def set_aside(self, image_id: str) -> Path:
+        """Move an artifact no record knows into ``data_dir/orphans`` (kept, out of the way)."""
+        orphans = self.data_dir / ORPHANS_DIRNAME
+        orphans.mkdir(exist_ok=True)
+        target = orphans / f"{image_id}{_SUFFIX}"
+        os.replace(self._existing(image_id), target)
+        return target
+
+    def remove(self, image_id: str) -> None:
+        """Delete an artifact whose record could not be written (nothing refers to it)."""
+        self.path_for(image_id).unlink(missing_ok=True)
 
     def remove_temporary_files(self) -> int:
         """At start-up: delete temp files a killed writer left behind; returns how many."""

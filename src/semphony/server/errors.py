@@ -14,6 +14,8 @@
     │   ├── LeaseExpiredError         this session's lease ran out          409 lease.expired
     │   └── LeaseSecretError          not the holder's lease secret         403 lease.not_holder
     ├── StoreError                    the database failed                   500 store.error
+    │   ├── StorageError              cannot record now (I/O, read-only)    503 storage.error
+    │   │   └── StorageFullError      the disk is full                      507 storage.full
     │   ├── SchemaTooNewError         written by a newer server             500 store.schema
     │   ├── RecordNotFoundError       a write named a missing record        404 not_found
     │   ├── RoiExistsError            the ROI name is taken                 409 roi.exists
@@ -74,6 +76,8 @@ __all__ = [
     "SchemaTooNewError",
     "ServerError",
     "StoppingError",
+    "StorageError",
+    "StorageFullError",
     "StoreError",
     "problem_of",
     "title_of",
@@ -214,6 +218,15 @@ class StoreError(ServerError):
     """The database failed."""
 
 
+class StorageError(StoreError):
+    """The disk (or the database's connection) cannot record anything now: an I/O error, a
+    read-only file system, a lost connection. Reads may still work."""
+
+
+class StorageFullError(StorageError):
+    """The disk holding the data dir is full: nothing more can be recorded until space is freed."""
+
+
 class SchemaTooNewError(StoreError):
     """The database was written by a newer server than this one."""
 
@@ -311,6 +324,8 @@ ERRORS: tuple[tuple[type[BaseException], int, str | None], ...] = (
     (LeaseExpiredError, 409, "lease.expired"),
     (LeaseSecretError, 403, "lease.not_holder"),
     (LeaseError, 409, "lease.error"),
+    (StorageFullError, 507, "storage.full"),
+    (StorageError, 503, "storage.error"),
     (SchemaTooNewError, 500, "store.schema"),
     (RecordNotFoundError, 404, "not_found"),
     (RoiExistsError, 409, "roi.exists"),
@@ -381,7 +396,7 @@ def problem_of(exc: BaseException) -> ProblemError | None:
             title=title,
             errors=[{"field": f"body.{exc.field}", "rule": reason, "message": exc.detail}],
         )
-    if status >= 500 and not isinstance(exc, DriverError | StoppingError):
+    if status >= 500 and not isinstance(exc, DriverError | StoppingError | StorageError):
         return ProblemError(status, "the server failed; the error is in its log", reason=reason)
     headers = exc.headers if isinstance(exc, AuthError) else None
     holder = exc.holder if isinstance(exc, LeaseHeldError) else None

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from semphony.server.errors import (
@@ -27,11 +29,14 @@ from semphony.server.errors import (
     LeaseRequiredError,
     LeaseSecretError,
     RecordNotFoundError,
+    StorageError,
 )
 from semphony.server.settings import Role
 from semphony.server.store import Session, Store
 
 __all__ = ["LEASE_EXPIRED", "LEASE_RELEASED", "LeaseManager", "secret_digest"]
+
+_log = logging.getLogger("semphony.server")
 
 LEASE_EXPIRED = "lease.expired"
 LEASE_RELEASED = "released"
@@ -69,6 +74,7 @@ class LeaseManager:
         self._clock = clock
         self.on_expire = on_expire
         self._lock = threading.RLock()
+        self._behind: list[Callable[[], object]] = []
         active = store.sessions.active()
         self._current: Session | None = active[0] if active else None
 
@@ -169,22 +175,57 @@ class LeaseManager:
             )
 
     def heartbeat(self, session_id: str, secret: str | None) -> Session:
-        """Renew the lease of the holding session for another of its lease durations."""
+        """Renew the lease of the holding session for another of its lease durations.
+
+        A client that beats faithfully never loses its lease to a full disk: the renewal holds in
+        memory and is written when the store takes it again (`flush`).
+        """
         with self._lock:
             session = self.require(session_id, secret)
-            renewed = self._store.sessions.extend(
-                session_id, _utc(self._clock() + self.duration_s(session))
-            )
+            until = _utc(self._clock() + self.duration_s(session))
+            try:
+                renewed = self._store.sessions.extend(session_id, until)
+            except StorageError as exc:
+                renewed = replace(session, lease_expires_at=until)
+                self._later(lambda: self._store.sessions.extend(session_id, until), exc)
             self._current = renewed
             return renewed
 
     def release(self, session_id: str) -> Session:
-        """End the session and free the lease (releasing an ended session changes nothing)."""
+        """End the session and free the lease (releasing an ended session changes nothing).
+
+        On a full disk the lease is freed at once and the end written when the store recovers.
+        """
         with self._lock:
-            ended = self._store.sessions.end(session_id, LEASE_RELEASED, _utc(self._clock()))
-            if self._current is not None and self._current.id == session_id:
+            at = _utc(self._clock())
+            current = self._current if self._current and self._current.id == session_id else None
+            try:
+                ended = self._store.sessions.end(session_id, LEASE_RELEASED, at)
+            except StorageError as exc:
+                if current is None:
+                    raise
+                ended = replace(current, ended_at=at, end_reason=LEASE_RELEASED)
+                self._later(lambda: self._store.sessions.end(session_id, LEASE_RELEASED, at), exc)
+            if current is not None:
                 self._current = None
             return ended
+
+    def _later(self, write: Callable[[], object], exc: StorageError) -> None:
+        _log.warning("the lease change is kept in memory until the store recovers: %s", exc)
+        self._behind.append(write)
+
+    def flush(self) -> int:
+        """Write the lease changes the store refused before; returns how many still wait."""
+        with self._lock:
+            while self._behind:
+                try:
+                    self._behind[0]()
+                except StorageError:
+                    break
+                except Exception as exc:  # e.g. the session ended meanwhile: nothing to write
+                    _log.warning("a kept lease change could not be written: %s", exc)
+                self._behind.pop(0)
+            return len(self._behind)
 
     def expire_if_due(self, now: float | None = None) -> Session | None:
         """End the active session if its lease has run out; returns it, or None."""
@@ -196,7 +237,13 @@ class LeaseManager:
         return None
 
     def _expire(self, session: Session, at: datetime | None = None) -> Session:
-        ended = self._store.sessions.end(session.id, LEASE_EXPIRED, at or _utc(self._clock()))
+        when = at or _utc(self._clock())
+        try:
+            ended = self._store.sessions.end(session.id, LEASE_EXPIRED, when)
+        except StorageError as exc:
+            # The lease ran out whatever the disk says: make the instrument safe now.
+            ended = replace(session, ended_at=when, end_reason=LEASE_EXPIRED)
+            self._later(lambda: self._store.sessions.end(session.id, LEASE_EXPIRED, when), exc)
         if self._current is not None and self._current.id == session.id:
             self._current = None
         if self.on_expire is not None:

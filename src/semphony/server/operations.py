@@ -12,11 +12,13 @@ database. Nothing here waits for an operation: waiting is the watch's job, on th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from semphony.server.drivers.errors import Cancelled
@@ -25,6 +27,7 @@ from semphony.server.errors import (
     OperationFinishedError,
     ProblemError,
     StoppingError,
+    StorageError,
     problem_of,
 )
 from semphony.server.store import ArtifactRecord, JsonObject, Operation, Store
@@ -92,12 +95,21 @@ class Prepared:
 
 
 class _Active:
-    def __init__(self, operation_id: str, kind: str, session_id: str | None) -> None:
-        self.operation_id = operation_id
-        self.kind = kind
-        self.session_id = session_id
+    def __init__(self, record: Operation) -> None:
+        self.record = record  # as recorded at the start; the end is built on it if need be
+        self.operation_id = record.id
+        self.kind = record.kind
+        self.session_id = record.session_id
         self.cancel_event = threading.Event()
         self.done = threading.Event()
+
+
+@dataclass(frozen=True)
+class _Unrecorded:
+    """An end the store could not take yet: what the clients are told, and what to write."""
+
+    record: Operation
+    discard: tuple[ArtifactRecord, ...]
 
 
 class OperationRunner:
@@ -119,6 +131,9 @@ class OperationRunner:
         # it must take no lock of its own; `after_finish` runs after it (saving a snapshot).
         self.on_finish = on_finish
         self.after_finish: Callable[[Operation], None] | None = None
+        # Deletes the file of an artifact whose record could not be written.
+        self.discard: Callable[[ArtifactRecord], None] | None = None
+        self._unrecorded: dict[str, _Unrecorded] = {}
         self._interval_s = progress_interval_s
         self._lock = threading.Lock()  # guards _active and _closed; never held while waiting
         self._submit = threading.Lock()  # one check-and-start at a time
@@ -175,7 +190,7 @@ class OperationRunner:
                 progress_unit=unit,
                 status="running",
             )
-            active = _Active(op.id, kind, session_id)
+            active = _Active(op)
             with self._lock:
                 self._active = active
             thread = threading.Thread(
@@ -198,7 +213,8 @@ class OperationRunner:
             now = time.monotonic()
             if now - last_write >= self._interval_s or done >= total:
                 last_write = now
-                # Cancelled from outside while we reported: the end is recorded already.
+                # Cancelled from outside while we reported: the end is recorded already. A store
+                # that cannot take the progress ends the operation (StorageError propagates).
                 with contextlib.suppress(OperationFinishedError):
                     self._store.operations.update(
                         operation_id, progress_done=done, progress_total=total
@@ -232,21 +248,22 @@ class OperationRunner:
         outcome: Outcome | None = None,
         problem: JsonObject | None = None,
     ) -> None:
+        done = latest[0] if latest is not None else None
         finished: Operation | None = None
         try:
-            # The end and its audit entry land together: whoever sees the operation terminal
-            # finds its end in the audit log too.
-            with self._store.transaction():
-                finished = self._store.operations.finish(
-                    active.operation_id,
-                    status=status,
-                    result=dict(outcome.result) if outcome is not None else None,
-                    problem=problem,
-                    artifacts=outcome.artifacts if outcome is not None else (),
-                    progress_done=latest[0] if latest is not None else None,
-                )
-                if self.on_finish is not None:
-                    self.on_finish(finished)
+            finished = self._record_end(
+                active.operation_id,
+                status,
+                result=dict(outcome.result) if outcome is not None else None,
+                problem=problem,
+                artifacts=outcome.artifacts if outcome is not None else (),
+                progress_done=done,
+            )
+        except StorageError as exc:
+            # The end cannot be recorded now: it is still the end. Tell every client the truth
+            # from memory (failed, for want of storage), drop the files no record will point
+            # to, and write the end when the store takes it again (`flush`).
+            finished = self._unrecorded_end(active, exc, done, outcome)
         except Exception as exc:
             _log.error("cannot record the end of %s", active.operation_id, exc_info=exc)
         finally:
@@ -262,8 +279,92 @@ class OperationRunner:
                 except Exception as exc:
                     _log.error("after %s finished", active.operation_id, exc_info=exc)
 
+    def _record_end(
+        self,
+        operation_id: str,
+        status: Literal["succeeded", "failed", "cancelled"],
+        *,
+        result: JsonObject | None,
+        problem: JsonObject | None,
+        artifacts: tuple[ArtifactRecord, ...],
+        progress_done: int | None,
+    ) -> Operation:
+        # The end and its audit entry land together: whoever sees the operation terminal finds
+        # its end in the audit log too.
+        with self._store.transaction():
+            finished = self._store.operations.finish(
+                operation_id,
+                status=status,
+                result=result,
+                problem=problem,
+                artifacts=artifacts,
+                progress_done=progress_done,
+            )
+            if self.on_finish is not None:
+                self.on_finish(finished)
+        return finished
+
+    def _unrecorded_end(
+        self, active: _Active, exc: StorageError, done: int | None, outcome: Outcome | None
+    ) -> Operation:
+        _log.error("cannot record the end of %s: %s", active.operation_id, exc)
+        problem = problem_of(exc)
+        assert problem is not None
+        end = dataclasses.replace(
+            active.record,
+            status="failed",
+            result=None,
+            problem=problem.body(),
+            progress_done=active.record.progress_done if done is None else done,
+            updated_at=datetime.now(UTC),
+        )
+        discard = outcome.artifacts if outcome is not None else ()
+        for artifact in discard:
+            if self.discard is not None:
+                self.discard(artifact)
+        with self._lock:
+            self._unrecorded[end.id] = _Unrecorded(end, discard)
+        return end
+
+    def flush(self) -> int:
+        """Write the ends the store refused before; returns how many are still waiting."""
+        with self._lock:
+            waiting = list(self._unrecorded.values())
+        for item in waiting:
+            end = item.record
+            try:
+                self._record_end(
+                    end.id,
+                    "failed",
+                    result=None,
+                    problem=end.problem,
+                    artifacts=(),
+                    progress_done=end.progress_done,
+                )
+            except OperationFinishedError:
+                pass  # recorded meanwhile (a restart marked it)
+            except StorageError:
+                break
+            except Exception as exc:
+                _log.error("cannot record the end of %s", end.id, exc_info=exc)
+                break
+            with self._lock:
+                self._unrecorded.pop(end.id, None)
+        with self._lock:
+            return len(self._unrecorded)
+
+    def overlay(self, record: Operation) -> Operation:
+        """`record` as the clients must see it: an end the store has not taken yet wins."""
+        with self._lock:
+            item = self._unrecorded.get(record.id)
+        return item.record if item is not None else record
+
     def get(self, operation_id: str) -> Operation:
-        """The operation's current record; 404 if unknown."""
+        """The operation's current record (an unrecorded end included); 404 if unknown."""
+        with self._lock:
+            item = self._unrecorded.get(operation_id)
+        if item is not None:
+            return item.record
         record = self._store.operations.get(operation_id)
         if record is None:
             raise ProblemError(404, f"no operation with id {operation_id!r}", reason="not_found")

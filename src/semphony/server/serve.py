@@ -18,12 +18,14 @@ from pydantic import ValidationError
 
 from semphony.server.drivers import registry
 from semphony.server.drivers.errors import DriverError
+from semphony.server.errors import StorageError
 from semphony.server.settings import (
     ServerSettings,
     TokenFileError,
     default_data_dir,
     provision_local_token,
 )
+from semphony.server.storage_faults import probe
 
 __all__ = ["add_serve_arguments", "bind_socket", "build_settings", "serve"]
 
@@ -173,6 +175,11 @@ def serve(args: argparse.Namespace) -> int:
     except (TokenFileError, ValidationError, ValueError) as exc:
         print(f"semphony serve: {_describe(exc)}", file=sys.stderr)
         return 2
+    try:
+        probe(settings.data_dir)
+    except StorageError as exc:
+        print(f"semphony serve: data dir {settings.data_dir}: {exc}", file=sys.stderr)
+        return 1
     driver = registry.create(settings.driver, settings)
     try:
         driver.open()

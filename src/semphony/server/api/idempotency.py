@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,11 +22,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from semphony.server.api import _json as strict_json
 from semphony.server.api._capacity import Capacity, classify, run_in
-from semphony.server.errors import IdempotencyInProgressError, IdempotencyMismatchError
+from semphony.server.errors import (
+    IdempotencyInProgressError,
+    IdempotencyMismatchError,
+    StorageError,
+)
 from semphony.server.problems import problem_body, problem_response, request_id_of
 from semphony.server.store import IdempotentRequest, Store, StoredResponse
 
 __all__ = ["IdempotencyMiddleware"]
+
+_log = logging.getLogger("semphony.server")
 
 _HEADER = "idempotency-key"
 _KEY_PATTERN = re.compile(r"[!-~]{1,255}")
@@ -92,6 +99,15 @@ class IdempotencyMiddleware:
             except IdempotencyInProgressError as exc:
                 await _problem(scope, send, 409, str(exc), exc.reason)
                 return
+            except StorageError as exc:
+                if pool != "control":
+                    await _problem(scope, send, exc.status, str(exc), exc.reason)
+                    return
+                # The stop button never waits for the disk: act without the key (a repeat of a
+                # beam off or a stop is harmless), and say so in the log.
+                _log.warning("acting on %s without its Idempotency-Key: %s", scope["path"], exc)
+                await self._run(scope, body, send)
+                return
             if stored is not None:
                 await _replay(stored, send)
                 return
@@ -99,7 +115,11 @@ class IdempotencyMiddleware:
             try:
                 captured = await self._run(scope, body, send)
             finally:
-                await run_in(capacity, pool, _settle, store, request, captured)
+                try:
+                    await run_in(capacity, pool, _settle, store, request, captured)
+                except StorageError as exc:
+                    # Answered already; without the stored response a retry acts again.
+                    _log.error("cannot keep the response to Idempotency-Key %r: %s", key, exc)
 
     def _lock(self, principal: str, key: str) -> anyio.Lock:
         # All requests run on the server's one event loop, so plain dict access is safe here.

@@ -104,6 +104,7 @@ class Services:
         leases.on_expire = sessions.on_expire
         runner.on_finish = services._audit_end
         runner.after_finish = lambda op: ctx.persist()
+        runner.discard = lambda artifact: artifacts.remove(artifact.image_id)
         return services
 
     def start(self) -> None:
@@ -128,7 +129,34 @@ class Services:
         ctx.store.idempotency.drop_pending()
         ctx.store.idempotency.purge()
         ctx.artifacts.remove_temporary_files()
+        self._reconcile_artifacts()
         self.system.check_driver()
+
+    def _reconcile_artifacts(self) -> None:
+        """A file written but never recorded (a kill between its rename and its commit) is moved
+        to ``orphans/``; a record whose file is gone is said in the log."""
+        ctx = self.ctx
+        on_disk = set(ctx.artifacts.image_ids())
+        recorded = {a.image_id for a in ctx.store.artifacts.all()}
+        orphans = sorted(on_disk - recorded)
+        for image_id in orphans:
+            ctx.artifacts.set_aside(image_id)
+        if orphans:
+            _log.warning(
+                "moved %d artifact file(s) that no record knows to %s",
+                len(orphans),
+                ctx.artifacts.data_dir / "orphans",
+            )
+        missing = sorted(recorded - on_disk)
+        if missing:
+            _log.warning("%d recorded artifact(s) have no file: %s", len(missing), missing[:10])
+
+    def flush(self) -> None:
+        """Write what the store refused before (ends, lease changes, audit entries)."""
+        ctx = self.ctx
+        ctx.runner.flush()
+        ctx.leases.flush()
+        ctx.auditor.flush()
 
     def close(self) -> None:
         """Stop the running operation and save a persistent driver's state."""

@@ -49,6 +49,7 @@ class OperationService:
         """The run's operations, oldest first; an unknown status (an open set) matches none."""
         self._runs.require(run_id)
         ops = self._ctx.store.operations.of_run(run_id, kind=kind, max_items=LIST_LIMIT)
+        seen = [self._ctx.runner.overlay(op) for op in ops]
         return schemas.OperationList(
-            items=[mapping.operation_model(op) for op in ops if status in (None, op.status)]
+            items=[mapping.operation_model(op) for op in seen if status in (None, op.status)]
         )

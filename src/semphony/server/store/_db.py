@@ -20,7 +20,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
-from semphony.server.errors import StoreError
+from semphony.server.errors import StorageError, StoreError
+from semphony.server.storage_faults import from_sqlite
 
 __all__ = ["Cursor", "Database", "Row", "SqliteDatabase"]
 
@@ -69,17 +70,24 @@ class Database(abc.ABC):
         """Where the data lives (a path or a URL without its password), for messages."""
 
 
-class _Translating:
-    """A connection whose every error is a `StoreError` (the one place SQLite errors are mapped)."""
+def _translated(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
+    """The one place SQLite errors become the server's: a storage fault, or a `StoreError`."""
+    fault = from_sqlite(exc, path.parent, what)
+    return fault if fault is not None else StoreError(f"database error: {exc}")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+
+class _Translating:
+    """A connection whose every error is a `StoreError` (storage faults said as such)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self._path = path
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
         try:
             return self._conn.execute(sql, args)
         except sqlite3.Error as exc:
-            raise StoreError(f"database error: {exc}") from exc
+            raise _translated(exc, self._path, "the change") from exc
 
 
 class SqliteDatabase(Database):
@@ -98,6 +106,9 @@ class SqliteDatabase(Database):
         try:
             self._writer = self._connect()
         except sqlite3.Error as exc:
+            fault = from_sqlite(exc, self.path.parent, "nothing")
+            if isinstance(fault, StorageError):
+                raise fault from exc
             raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
 
     def describe(self) -> str:
@@ -119,7 +130,7 @@ class SqliteDatabase(Database):
     def read(self) -> Iterator[Connection]:
         if self._owner == threading.get_ident():
             # Inside this thread's transaction: see what it has written so far.
-            yield _Translating(self._writer)
+            yield _Translating(self._writer, self.path)
             return
         try:
             conn = self._readers.get_nowait()
@@ -130,9 +141,9 @@ class SqliteDatabase(Database):
                 try:
                     conn = self._connect()
                 except sqlite3.Error as exc:
-                    raise StoreError(f"cannot open a reader on {self.path}: {exc}") from exc
+                    raise _translated(exc, self.path, "nothing") from exc
         try:
-            yield _Translating(conn)
+            yield _Translating(conn, self.path)
         finally:
             self._readers.put(conn)
 
@@ -144,18 +155,18 @@ class SqliteDatabase(Database):
             if self._depth:
                 self._depth += 1
                 try:
-                    yield _Translating(self._writer)
+                    yield _Translating(self._writer, self.path)
                 finally:
                     self._depth -= 1
                 return
             try:
                 self._writer.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot begin a transaction: {exc}") from exc
+                raise _translated(exc, self.path, "the change") from exc
             self._depth = 1
             self._owner = threading.get_ident()
             try:
-                yield _Translating(self._writer)
+                yield _Translating(self._writer, self.path)
             except BaseException:
                 self._end()
                 self._rollback()
@@ -165,7 +176,7 @@ class SqliteDatabase(Database):
                 self._writer.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
-                raise StoreError(f"cannot commit: {exc}") from exc
+                raise _translated(exc, self.path, "the change") from exc
 
     def _end(self) -> None:
         self._depth = 0

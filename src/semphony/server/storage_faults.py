@@ -1,0 +1,91 @@
+"""Storage faults, translated once: what a full disk or a failing one looks like to the server.
+
+`from_sqlite` and `from_os` turn SQLite's and the operating system's I/O failures into
+`StorageFullError` (507 `storage.full`) or `StorageError` (503 `storage.error`), with a sentence a
+person understands; any other error is not a storage fault (None), and its caller keeps its own
+translation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+from semphony.server.errors import StorageError, StorageFullError
+
+__all__ = ["free_bytes", "from_os", "from_sqlite", "probe"]
+
+_PROBE_BYTES = 1 << 20  # room for a few transactions and a small image, at least
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+_IO_ERRNOS = frozenset({errno.EIO, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENXIO})
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free space on the file system holding `path` (None when it cannot be read)."""
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+def _full(where: Path, what: str) -> StorageFullError:
+    free = free_bytes(where)
+    room = f" ({free} bytes free)" if free is not None else ""
+    return StorageFullError(
+        f"the disk holding {where} is full{room}: {what} was not recorded; free some space "
+        "(the server goes on answering reads meanwhile)"
+    )
+
+
+def from_sqlite(exc: sqlite3.Error, where: Path, what: str) -> StorageError | None:
+    """The storage fault `exc` is, or None when it is another database error."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc).lower()
+    if name == "SQLITE_FULL" or "database or disk is full" in text:
+        return _full(where, what)
+    if (
+        name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+        or "disk i/o error" in text
+        or "readonly database" in text
+        or "unable to open database file" in text
+    ):
+        return StorageError(
+            f"the database in {where} cannot be written ({exc}): {what} was not recorded; check "
+            "the disk and its permissions (reads may still work)"
+        )
+    return None
+
+
+def from_os(exc: OSError, where: Path, what: str) -> StorageError | None:
+    """The storage fault `exc` is, or None when it is another OS error."""
+    if exc.errno in _FULL_ERRNOS:
+        return _full(where, what)
+    if exc.errno in _IO_ERRNOS:
+        return StorageError(
+            f"cannot write in {where} ({exc.strerror or exc}): {what} was not recorded; check "
+            "the disk and its permissions"
+        )
+    return None
+
+
+def probe(data_dir: Path) -> None:
+    """Refuse a data dir the server could not record into (full, read-only, not permitted):
+    make it, write and sync a MiB there, and remove it again."""
+    target = data_dir / ".semphony-probe"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            fh.write(b"\0" * _PROBE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        fault = from_os(exc, data_dir, "nothing")
+        raise (fault or StorageError(f"cannot write in {data_dir}: {exc}")) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            target.unlink()
