@@ -127,7 +127,7 @@ class ArtifactStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            fault = from_os(exc, self.data_dir, "the artifact folder")
+            fault = from_os(exc, self.data_dir, "")
             raise (fault or ArtifactError(f"cannot make {self.directory}: {exc}")) from exc
         self._root = self.directory.resolve()
         self._lock = threading.Lock()

@@ -33,11 +33,15 @@ def free_bytes(path: Path) -> int | None:
         return None
 
 
+def _lost(what: str) -> str:
+    return f": {what} was not recorded" if what else ""
+
+
 def _full(where: Path, what: str) -> StorageFullError:
     free = free_bytes(where)
     room = f" ({free} bytes free)" if free is not None else ""
     return StorageFullError(
-        f"the disk holding {where} is full{room}: {what} was not recorded; free some space "
+        f"the disk holding {where} is full{room}{_lost(what)}; free some space "
         "(the server goes on answering reads meanwhile)"
     )
 
@@ -55,8 +59,8 @@ def from_sqlite(exc: sqlite3.Error, where: Path, what: str) -> StorageError | No
         or "unable to open database file" in text
     ):
         return StorageError(
-            f"the database in {where} cannot be written ({exc}): {what} was not recorded; check "
-            "the disk and its permissions (reads may still work)"
+            f"the database in {where} cannot be written ({exc}){_lost(what)}; check the disk "
+            "and its permissions (reads may still work)"
         )
     return None
 
@@ -67,8 +71,8 @@ def from_os(exc: OSError, where: Path, what: str) -> StorageError | None:
         return _full(where, what)
     if exc.errno in _IO_ERRNOS:
         return StorageError(
-            f"cannot write in {where} ({exc.strerror or exc}): {what} was not recorded; check "
-            "the disk and its permissions"
+            f"cannot write in {where} ({exc.strerror or exc}){_lost(what)}; check the disk and "
+            "its permissions"
         )
     return None
 
@@ -84,7 +88,7 @@ def probe(data_dir: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
-        fault = from_os(exc, data_dir, "nothing")
+        fault = from_os(exc, data_dir, "")
         raise (fault or StorageError(f"cannot write in {data_dir}: {exc}")) from exc
     finally:
         with contextlib.suppress(OSError):

@@ -106,7 +106,7 @@ class SqliteDatabase(Database):
         try:
             self._writer = self._connect()
         except sqlite3.Error as exc:
-            fault = from_sqlite(exc, self.path.parent, "nothing")
+            fault = from_sqlite(exc, self.path.parent, "")
             if isinstance(fault, StorageError):
                 raise fault from exc
             raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
@@ -141,7 +141,7 @@ class SqliteDatabase(Database):
                 try:
                     conn = self._connect()
                 except sqlite3.Error as exc:
-                    raise _translated(exc, self.path, "nothing") from exc
+                    raise _translated(exc, self.path, "") from exc
         try:
             yield _Translating(conn, self.path)
         finally:
