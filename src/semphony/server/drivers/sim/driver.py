@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -59,6 +60,7 @@ class SimDriver(Driver):
         super().__init__()
         self.seed = int(seed)
         self._sim = SimInstrument(seed, specimen_kind, specimen_image, specimen_pixel_um, realtime)
+        self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semphony-render")
 
     # ------------------------------------------------------------------ driver hooks
 
@@ -179,7 +181,10 @@ class SimDriver(Driver):
             d = sim.detector
             response = Response(gain=d.gain, offset=d.offset, gamma=d.gamma)
             start = sim.clock.now_s
-        pixels = render_frame(
+        # The frame renders beside the scan's clock, not before it: a cancel (or a fault) ends
+        # the scan at once, as on an instrument, and the unfinished render is thrown away.
+        rendering = self._renderer.submit(
+            render_frame,
             sim.specimen,
             geom,
             mode=plan.mode,
@@ -218,7 +223,7 @@ class SimDriver(Driver):
             progress(done, height)
         with self._wire():
             end = sim.clock.now_s
-        return ScanData(pixels=pixels, clock_s_start=start, clock_s_end=end)
+        return ScanData(pixels=rendering.result(), clock_s_start=start, clock_s_end=end)
 
     def _do_stop_motion(self) -> None:
         # Running scans and moves wake on their cancel event, which the base has set, and stop
