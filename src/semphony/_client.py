@@ -23,7 +23,7 @@ from semphony._capabilities import (
 from semphony._exceptions import SemphonyError
 from semphony._local import LocalServer
 from semphony._state import InstrumentState
-from semphony._types import DeviceInfo, Health, SimFault, SimTruth
+from semphony._types import AuditEntry, DeviceInfo, Health, SimFault, SimTruth
 from semphony._wire import AsyncTransport, Call, Steps, SyncTransport, TransportBase, calls, one
 from semphony.session import Run
 
@@ -223,6 +223,19 @@ class _BaseClient(Generic[TransportT]):
 # sync
 
 
+class AuditFilters(TypedDict, total=False):
+    """Which audit entries `client.audit()` lists."""
+
+    after_id: int
+    run_id: str
+    session_id: str
+    user: str
+    action: str
+    outcome: str
+    outside_runs: bool
+    limit: int
+
+
 class Runs(_Resource[SyncRunner]):
     """`client.runs`: create, list and retrieve runs."""
 
@@ -336,6 +349,12 @@ class Semphony(_BaseClient[SyncTransport], _Resources, SyncSide):
         """The instrument's state now (a read; no session needed)."""
         return self._transport.send(calls.state())
 
+    def audit(self, **filters: Unpack[AuditFilters]) -> list[AuditEntry]:
+        """The whole audit log, oldest first (operators only): every request that tried to change
+        something, refused ones included, filtered by `run_id=`, `session_id=`, `user=`,
+        `action=`, `outcome=`, `outside_runs=`; `after_id=` and `limit=` page through it."""
+        return self._transport.send(calls.audit_log(filters))
+
     def close(self) -> None:
         """Close the connections and stop the embedded server, if this client started one."""
         if self._owns_transport:
@@ -366,6 +385,10 @@ class AsyncSemphony(_BaseClient[AsyncTransport], _Resources, AsyncSide):
     async def state(self) -> InstrumentState:
         """The instrument's state now (a read; no session needed)."""
         return await self._transport.send(calls.state())
+
+    async def audit(self, **filters: Unpack[AuditFilters]) -> list[AuditEntry]:
+        """The whole audit log, oldest first (operators only), filtered."""
+        return await self._transport.send(calls.audit_log(filters))
 
     async def aclose(self) -> None:
         """Close the connections and stop the embedded server, if this client started one."""

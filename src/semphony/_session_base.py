@@ -14,12 +14,14 @@ from semphony._base_client import ClientOptions, logger
 from semphony._capabilities import (
     AsyncBeamControl,
     AsyncChamberControl,
+    AsyncDetectorControl,
     AsyncOpticsControl,
     AsyncRoiRecords,
     AsyncStageControl,
     BeamControl,
     ChamberControl,
     Context,
+    DetectorControl,
     OpticsControl,
     Pair,
     RoiRecords,
@@ -94,6 +96,7 @@ class InstrumentParts:
     chamber = Pair(ChamberControl, AsyncChamberControl)
     stage = Pair(StageControl, AsyncStageControl)
     optics = Pair(OpticsControl, AsyncOpticsControl)
+    detector = Pair(DetectorControl, AsyncDetectorControl)
     rois = Pair(RoiRecords, AsyncRoiRecords, per_session=False)
 
 

@@ -231,6 +231,9 @@ class AuditEntry(WireModel):
     request_id: str | None = None
     run_id: str | None = None
     session_id: str | None = None
+    user: str | None = None
+    source: str | None = None
+    repeats: int = 1
 
 
 class StageXY(WireModel):

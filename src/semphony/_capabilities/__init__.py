@@ -7,6 +7,7 @@ the thin shells a `Session` and an `AsyncSession` hold.
 from semphony._capabilities._async import (
     AsyncBeamControl,
     AsyncChamberControl,
+    AsyncDetectorControl,
     AsyncImaging,
     AsyncOpticsControl,
     AsyncRoiRecords,
@@ -17,6 +18,7 @@ from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArg
 from semphony._capabilities._sync import (
     BeamControl,
     ChamberControl,
+    DetectorControl,
     Imaging,
     OpticsControl,
     RoiRecords,
@@ -35,6 +37,7 @@ __all__ = [
     "TERMINAL",
     "AsyncBeamControl",
     "AsyncChamberControl",
+    "AsyncDetectorControl",
     "AsyncImaging",
     "AsyncOpticsControl",
     "AsyncRoiRecords",
@@ -43,6 +46,7 @@ __all__ = [
     "BeamControl",
     "ChamberControl",
     "Context",
+    "DetectorControl",
     "Imaging",
     "MoveArgs",
     "OpticsArgs",

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from semphony._capabilities import _steps
 from semphony._capabilities._rois import find_record
-from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArgs
+from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, OpticsArgs, WaitArgs
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
@@ -19,6 +19,7 @@ from semphony.models import AcquisitionConfig, AcquisitionResult
 __all__ = [
     "AsyncBeamControl",
     "AsyncChamberControl",
+    "AsyncDetectorControl",
     "AsyncImaging",
     "AsyncOpticsControl",
     "AsyncRoiRecords",
@@ -83,6 +84,14 @@ class AsyncOpticsControl(_Capability):
         """Change the given settings (others stay); the state after. Beam shift is
         `beam_shift_um=(x, y)` or `beam_shift_x_um` / `beam_shift_y_um`, not both."""
         return await self._runner.run(_steps.optics(self._context, settings))
+
+
+class AsyncDetectorControl(_Capability):
+    """The detector: which one feeds the image, its bit depth, gain (contrast), offset."""
+
+    async def set(self, **settings: Unpack[DetectorArgs]) -> InstrumentState:
+        """Change the given settings (others stay); the state after."""
+        return await self._runner.run(_steps.detector(self._context, settings))
 
 
 class AsyncImaging(_Capability):

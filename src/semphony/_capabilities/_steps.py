@@ -71,6 +71,16 @@ class WaitArgs(TypedDict, total=False):
     timeout_s: float | None
 
 
+class DetectorArgs(TypedDict, total=False):
+    """The detector to select and its response; absent or None stay."""
+
+    mode: str | None
+    channel: int | None
+    bit_depth: int | None
+    gain: float | None
+    offset: float | None
+
+
 class OpticsArgs(TypedDict, total=False):
     """The optics settings to change (µm, mm, degrees, kV, nA); absent or None stay."""
 
@@ -165,6 +175,15 @@ def optics(context: Context, args: OpticsArgs) -> Steps[InstrumentState]:
     command = _optics_command(args)
     yield from _guarded(context, command)
     state: InstrumentState = yield calls.set_optics(context.session_id, command)
+    return state
+
+
+def detector(context: Context, args: DetectorArgs) -> Steps[InstrumentState]:
+    """Select the detector (mode or channel), its bit depth, gain and offset; the state after.
+
+    No guardrail judges this: a detector change moves nothing and cannot harm the instrument.
+    """
+    state: InstrumentState = yield calls.set_detector(context.session_id, dict(args))
     return state
 
 

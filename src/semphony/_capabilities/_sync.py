@@ -10,7 +10,7 @@ import numpy.typing as npt
 from semphony._base_client import ClientOptions
 from semphony._capabilities import _steps
 from semphony._capabilities._rois import find_record
-from semphony._capabilities._steps import Context, MoveArgs, OpticsArgs, WaitArgs
+from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, OpticsArgs, WaitArgs
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
@@ -20,6 +20,7 @@ from semphony.models import AcquisitionConfig, AcquisitionResult
 __all__ = [
     "BeamControl",
     "ChamberControl",
+    "DetectorControl",
     "Imaging",
     "OpticsControl",
     "RoiRecords",
@@ -97,6 +98,15 @@ class OpticsControl(_Capability):
         """Change the given settings (others stay); the state after. Beam shift is
         `beam_shift_um=(x, y)` or `beam_shift_x_um` / `beam_shift_y_um`, not both."""
         return self._runner.run(_steps.optics(self._context, settings))
+
+
+class DetectorControl(_Capability):
+    """The detector: which one feeds the image, its bit depth, gain (contrast), offset."""
+
+    def set(self, **settings: Unpack[DetectorArgs]) -> InstrumentState:
+        """Change the given settings (`mode=`, `channel=`, `bit_depth=`, `gain=`, `offset=`;
+        others stay); the state after."""
+        return self._runner.run(_steps.detector(self._context, settings))
 
 
 class Imaging(_Capability):

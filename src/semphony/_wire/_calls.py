@@ -8,13 +8,14 @@ models of `semphony.models`, `_state`, `_types` and `_records`; a config crosses
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 from semphony_api.api.acquisitions import start_acquisition as _start_acquisition
 from semphony_api.api.beam import set_beam as _set_beam
 from semphony_api.api.chamber import pump_chamber as _pump_chamber
 from semphony_api.api.chamber import vent_chamber as _vent_chamber
+from semphony_api.api.detectors import set_detector as _set_detector
 from semphony_api.api.operations import cancel_operation as _cancel_operation
 from semphony_api.api.operations import get_operation as _get_operation
 from semphony_api.api.operations import list_run_operations as _list_run_operations
@@ -24,6 +25,7 @@ from semphony_api.api.rois import list_rois as _list_rois
 from semphony_api.api.rois import save_roi as _save_roi
 from semphony_api.api.runs import create_run as _create_run
 from semphony_api.api.runs import get_run as _get_run
+from semphony_api.api.runs import list_audit as _list_audit
 from semphony_api.api.runs import list_run_audit as _list_run_audit
 from semphony_api.api.runs import list_runs as _list_runs
 from semphony_api.api.sessions import end_session as _end_session
@@ -42,6 +44,7 @@ from semphony_api.api.system import get_state as _get_state
 from semphony_api.models.acquisition_config import AcquisitionConfig as ConfigDoc
 from semphony_api.models.audit_list import AuditList
 from semphony_api.models.beam import Beam
+from semphony_api.models.detector_request import DetectorRequest
 from semphony_api.models.device_info import DeviceInfo as DeviceDoc
 from semphony_api.models.health import Health as HealthDoc
 from semphony_api.models.instrument_state import InstrumentState as StateDoc
@@ -86,6 +89,7 @@ from semphony._wire._requests import Call
 from semphony.models import AcquisitionConfig
 
 __all__ = [
+    "audit_log",
     "audit_page",
     "cancel_operation",
     "chamber",
@@ -103,6 +107,7 @@ __all__ = [
     "run_operations",
     "save_roi",
     "set_beam",
+    "set_detector",
     "set_optics",
     "sim_clear_faults",
     "sim_inject_fault",
@@ -163,6 +168,12 @@ def get_run(run_id: str) -> Call[RunInfo]:
     return Call(_get_run, RunDoc, _into(RunInfo.from_dict), {"run_id": run_id})
 
 
+def audit_log(filters: Mapping[str, Any]) -> Call[list[AuditEntry]]:
+    """A page of the whole audit log (`GET /v1/audit`, operators), filtered."""
+    kwargs = {k: v for k, v in filters.items() if v is not None}
+    return Call(_list_audit, AuditList, _items(AuditEntry.from_dict), kwargs)
+
+
 def audit_page(run_id: str, after_id: int | None) -> Call[list[AuditEntry]]:
     kwargs = {"run_id": run_id, "after_id": _unset(after_id)}
     return Call(_list_run_audit, AuditList, _items(AuditEntry.from_dict), kwargs)
@@ -204,6 +215,12 @@ def stop_session(session_id: str) -> Call[InstrumentState]:
 def set_beam(session_id: str, on: bool) -> Call[InstrumentState]:
     kwargs = {"session_id": session_id, "body": Beam(on=on)}
     return Call(_set_beam, StateDoc, _into(InstrumentState.from_dict), kwargs)
+
+
+def set_detector(session_id: str, settings: Mapping[str, Any]) -> Call[InstrumentState]:
+    body = DetectorRequest.from_dict({k: v for k, v in settings.items() if v is not None})
+    kwargs = {"session_id": session_id, "body": body}
+    return Call(_set_detector, StateDoc, _into(InstrumentState.from_dict), kwargs)
 
 
 def chamber(session_id: str, action: Literal["pump", "vent"]) -> Call[Operation]:
