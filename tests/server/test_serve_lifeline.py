@@ -50,7 +50,7 @@ def test_serve_prints_its_url_first_then_the_token_file_and_the_lines_that_use_i
         token_file = (data_dir / "token").resolve()
         assert f"  export SEMPHONY_BASE_URL={url}" in lines
         assert f"  export SEMPHONY_TOKEN_FILE={token_file}" in lines
-        assert f"operator token in {token_file} (lines of `role token`)" in lines
+        assert f"operator token in {token_file} (lines of `role name token`)" in lines
         # The lines work as printed: the SDK reads the token from the file.
         env = {"SEMPHONY_BASE_URL": url, "SEMPHONY_TOKEN_FILE": str(token_file)}
         saved = {k: os.environ.get(k) for k in (*env, "SEMPHONY_TOKEN")}

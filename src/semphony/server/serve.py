@@ -69,7 +69,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--token", default=None, help="operator token")
     parser.add_argument("--viewer-token", default=None, help="read-only token")
-    parser.add_argument("--token-file", type=Path, default=None, help="file of `role token` lines")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="file of `role name token` lines (role operator or viewer; tokens 16+ characters)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="simulator seed")
     specimen = parser.add_mutually_exclusive_group()
     specimen.add_argument(
@@ -247,7 +252,7 @@ def _usage(args: argparse.Namespace, settings: ServerSettings, url: str) -> str:
         token_file = settings.local_token_path
     if token_file is not None:
         path = Path(token_file).resolve()
-        lines.append(f"operator token in {path} (lines of `role token`)")
+        lines.append(f"operator token in {path} (lines of `role name token`)")
         lines.append("to use this server from the SDK or the CLI, run:")
         lines.append(f"  {setting} SEMPHONY_BASE_URL={url}")
         lines.append(f"  {setting} SEMPHONY_TOKEN_FILE={path}")
