@@ -6,34 +6,11 @@ from typing import Any
 
 import httpx
 
+from tests.server.records import roi_record
+
 
 def _record(name: str, specimen_id: str | None = "wafer-1") -> dict[str, Any]:
-    return {
-        "name": name,
-        "spec": {"roi_fov_um": 50, "l2_fov_um": 150, "l1_fov_um": 300, "l0_fov_um": 1500},
-        "levels": [
-            {"level": "roi", "fov_um": 50, "image_id": "img_a", "correlation_id": "op_a"},
-        ],
-        "pose": {"x_mm": 0.1, "y_mm": 0.2, "z_mm": 10.0, "r_deg": 0.0, "t_deg": 0.0},
-        "optics": {
-            "fov_um": 50,
-            "working_distance_mm": 10,
-            "scan_rotation_deg": 0,
-            "beam_shift_x_um": 0,
-            "beam_shift_y_um": 0,
-            "hv_kv": 10,
-            "beam_current_na": 0.1,
-        },
-        "detector": {
-            "mode": "SE",
-            "channel": 0,
-            "gain": 1,
-            "offset": 0,
-            "gamma": 1,
-            "bit_depth": 8,
-        },
-        "specimen_id": specimen_id,
-    }
+    return roi_record(name, specimen_id=specimen_id)
 
 
 def test_an_roi_is_saved_listed_and_fetched(client: httpx.Client) -> None:

@@ -30,6 +30,7 @@ from tests.server.conftest import (
     make_settings,
     serve_in_thread,
 )
+from tests.server.records import roi_record
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "semphony.yaml"
 CONTRACT: dict[str, Any] = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
@@ -155,39 +156,7 @@ _REQUEST_MODELS: dict[type[pydantic.BaseModel], dict[str, Any]] = {
 
 def _roi_record() -> dict[str, Any]:
     """A valid ROI record in which every optional number is present."""
-    return {
-        "name": "bounded-1",
-        "spec": {"roi_fov_um": 50, "l2_fov_um": 150, "l1_fov_um": 300, "l0_fov_um": 1500},
-        "levels": [
-            {
-                "level": "roi",
-                "fov_um": 50,
-                "image_id": "img_a",
-                "correlation_id": "op_a",
-                "resolution": [512, 512],
-                "pixel_size_um": 0.1,
-            }
-        ],
-        "pose": {"x_mm": 0.1, "y_mm": 0.2, "z_mm": 10.0, "r_deg": 0.0, "t_deg": 0.0},
-        "optics": {
-            "fov_um": 50,
-            "working_distance_mm": 10,
-            "scan_rotation_deg": 0,
-            "beam_shift_x_um": 0,
-            "beam_shift_y_um": 0,
-            "hv_kv": 10,
-            "beam_current_na": 0.1,
-        },
-        "detector": {
-            "mode": "SE",
-            "channel": 0,
-            "gain": 1,
-            "offset": 0,
-            "gamma": 1,
-            "bit_depth": 8,
-        },
-        "acquisition": {"fov_um": 50, "dwell_time_us": 1.0, "working_distance_mm": 10},
-    }
+    return roi_record("bounded-1", full=True)
 
 
 def _float_paths(model: type[pydantic.BaseModel]) -> list[Path_]:

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 from semphony.server.api import _json as strict_json
 from semphony.server.app import create_app
 from tests.server.conftest import OPERATOR_TOKEN, Served, make_settings, serve_in_thread
+from tests.server.records import roi_record
 
 JSON = {"Content-Type": "application/json"}
 
@@ -292,26 +293,4 @@ def test_the_same_document_spaced_differently_is_still_the_same_idempotent_reque
 
 
 def _roi_record() -> dict[str, Any]:
-    return {
-        "name": "strict-1",
-        "spec": {"roi_fov_um": 50, "l2_fov_um": 150, "l1_fov_um": 300, "l0_fov_um": 1500},
-        "levels": [{"level": "roi", "fov_um": 50, "image_id": "img_a", "correlation_id": "op_a"}],
-        "pose": {"x_mm": 0.1, "y_mm": 0.2, "z_mm": 10.0, "r_deg": 0.0, "t_deg": 0.0},
-        "optics": {
-            "fov_um": 50,
-            "working_distance_mm": 10,
-            "scan_rotation_deg": 0,
-            "beam_shift_x_um": 0,
-            "beam_shift_y_um": 0,
-            "hv_kv": 10,
-            "beam_current_na": 0.1,
-        },
-        "detector": {
-            "mode": "SE",
-            "channel": 0,
-            "gain": 1,
-            "offset": 0,
-            "gamma": 1,
-            "bit_depth": 8,
-        },
-    }
+    return roi_record("strict-1")

@@ -29,6 +29,7 @@ __all__ = [
     "problem_body",
     "problem_response",
     "request_id_of",
+    "send_problem",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -270,15 +271,24 @@ class BodyLimitMiddleware:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = problem_body(
-            413,
-            f"the request body is larger than the limit of {self._max} bytes",
-            reason="request.too_large",
-            instance=str(scope.get("path", "")),
-            request_id=request_id_of(scope),
-        )
-        response = problem_response(body, headers={"Connection": "close"})
-        await response(scope, _drain, send)
+        detail = f"the request body is larger than the limit of {self._max} bytes"
+        await send_problem(scope, send, 413, detail, "request.too_large", close=True)
+
+
+async def send_problem(
+    scope: Scope, send: Send, status: int, detail: str, reason: str, *, close: bool = False
+) -> None:
+    """Answer a problem from a middleware, outside the app's handlers (the request id too);
+    `close` ends the connection after it (the rest of the request is not read)."""
+    body = problem_body(
+        status,
+        detail,
+        reason=reason,
+        instance=str(scope.get("path", "")),
+        request_id=request_id_of(scope),
+    )
+    response = problem_response(body, headers={"Connection": "close"} if close else None)
+    await response(scope, _drain, send)
 
 
 async def _drain() -> Message:

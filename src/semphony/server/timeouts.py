@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from semphony.server.problems import problem_body, problem_response, request_id_of
+from semphony.server.problems import problem_body, send_problem
 
 __all__ = ["BodyReadTimeoutMiddleware", "read_timeout_protocol"]
 
@@ -186,16 +186,5 @@ class BodyReadTimeoutMiddleware:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = problem_body(
-            408,
-            f"the request body did not arrive within {self._timeout_s:g} s",
-            reason="request.timeout",
-            instance=str(scope.get("path", "")),
-            request_id=request_id_of(scope),
-        )
-        response = problem_response(body, headers={"Connection": "close"})
-        await response(scope, _disconnected, send)
-
-
-async def _disconnected() -> Message:
-    return {"type": "http.disconnect"}
+        detail = f"the request body did not arrive within {self._timeout_s:g} s"
+        await send_problem(scope, send, 408, detail, "request.timeout", close=True)

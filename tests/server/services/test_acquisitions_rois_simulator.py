@@ -9,6 +9,7 @@ import pytest
 from semphony.server import schemas
 from semphony.server.drivers.sim.schemas import SimDetector, SimFault, SimReload
 from semphony.server.errors import ProblemError
+from tests.server.records import roi_record
 from tests.server.services.conftest import World, make_world
 
 
@@ -45,34 +46,7 @@ def test_an_unknown_artifact_is_404(world: World) -> None:
 
 
 def _roi(name: str, specimen: str | None = None) -> schemas.RoiRecordCreate:
-    return schemas.RoiRecordCreate.model_validate(
-        {
-            "name": name,
-            "spec": {"roi_fov_um": 50, "l2_fov_um": 150, "l1_fov_um": 300, "l0_fov_um": 1500},
-            "levels": [
-                {"level": "l0", "fov_um": 1500, "image_id": "img_a", "correlation_id": "op"}
-            ],
-            "pose": {"x_mm": 0, "y_mm": 0, "z_mm": 45, "r_deg": 0, "t_deg": 0},
-            "optics": {
-                "fov_um": 1500,
-                "working_distance_mm": 10,
-                "scan_rotation_deg": 0,
-                "beam_shift_x_um": 0,
-                "beam_shift_y_um": 0,
-                "hv_kv": 10,
-                "beam_current_na": 0.1,
-            },
-            "detector": {
-                "mode": "SE",
-                "channel": 0,
-                "gain": 1,
-                "offset": 0,
-                "gamma": 1,
-                "bit_depth": 8,
-            },
-            "specimen_id": specimen,
-        }
-    )
+    return schemas.RoiRecordCreate.model_validate(roi_record(name, specimen_id=specimen))
 
 
 def test_rois_are_saved_once_unless_overwritten_and_filtered_by_specimen(world: World) -> None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -27,7 +27,7 @@ from semphony.server.errors import (
     IdempotencyMismatchError,
     StorageError,
 )
-from semphony.server.problems import problem_body, problem_response, request_id_of
+from semphony.server.problems import send_problem
 from semphony.server.store import IdempotentRequest, Store, StoredResponse
 
 __all__ = ["IdempotencyMiddleware"]
@@ -224,16 +224,4 @@ async def _replay(stored: StoredResponse, send: Send) -> None:
 
 
 async def _problem(scope: Scope, send: Send, status: int, detail: str, reason: str) -> None:
-    body: Mapping[str, Any] = problem_body(
-        status,
-        detail,
-        reason=reason,
-        instance=str(scope.get("path", "")),
-        request_id=request_id_of(scope),
-    )
-    response = problem_response(body)
-
-    async def no_body() -> Message:
-        return {"type": "http.disconnect"}
-
-    await response(scope, no_body, send)
+    await send_problem(scope, send, status, detail, reason)
