@@ -65,9 +65,13 @@ class Capacity:
 
     @classmethod
     def create(
-        cls, *, control: int = 8, command: int = 4, read: int = 16, download: int = 8
+        cls, *, control: int = 8, command: int = 4, read: int = 4, download: int = 2
     ) -> Capacity:
-        """The pools, sized in worker threads."""
+        """The pools, sized in worker threads.
+
+        Readers and downloads get few threads on purpose: more would not add throughput (they
+        share one GIL) but would make each safety call wait longer for it.
+        """
         return cls(
             CapacityLimiter(control),
             CapacityLimiter(command),
