@@ -20,22 +20,21 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import resource
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from benchmarks._servers import Server
+from benchmarks._servers import server as start_server
 from semphony.client import Semphony
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, AcquisitionResult
@@ -47,51 +46,10 @@ TARGET_GROWTH_MB = 32.0
 
 _MB = 1e6
 _CHUNK_BYTES = 1 << 20
-_READY = re.compile(r"listening on (https?://\S+)")
-_STARTUP_TIMEOUT_S = 60.0
 _REPO = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class _Server:
-    url: str
-    token: str
-
-
-def _operator_token(path: Path) -> str:
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == "operator":
-            return parts[1]
-    raise RuntimeError(f"no `operator <token>` line in {path}")
-
-
-@contextmanager
-def _server(data_dir: Path) -> Iterator[_Server]:
-    """`python -m semphony.server` on a free loopback port, stopped (SIGTERM) on exit."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    stdout = data_dir / "stdout.log"
-    stderr = data_dir / "stderr.log"
-    args = [sys.executable, "-m", "semphony.server", "--port", "0", "--data-dir", str(data_dir)]
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-    try:
-        deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-        while (match := _READY.search(stdout.read_text())) is None:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{stderr.read_text()[-2000:]}")
-            time.sleep(0.05)
-        yield _Server(match.group(1).rstrip("/"), _operator_token(data_dir / "token"))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _raw_client(server: _Server) -> httpx.Client:
+def _raw_client(server: Server) -> httpx.Client:
     return httpx.Client(
         base_url=server.url,
         headers={"Authorization": f"Bearer {server.token}", "Accept": "application/json"},
@@ -322,7 +280,7 @@ def _memory_child(
 
 
 def _memory_rows(
-    server: _Server, big: AcquisitionResult, warm: AcquisitionResult
+    server: Server, big: AcquisitionResult, warm: AcquisitionResult
 ) -> list[list[object]]:
     env = {**os.environ, "SEMPHONY_BASE_URL": server.url, "SEMPHONY_TOKEN": server.token}
     assert big.image_id is not None
@@ -360,7 +318,7 @@ def run(quick: bool) -> dict[str, object]:
     memory_side_px = 4096 if quick else 11600
     with tempfile.TemporaryDirectory(prefix="semphony-bench-") as tmp:
         work = Path(tmp)
-        with _server(work / "data") as server:
+        with start_server(work / "data") as server:
             client = Semphony(base_url=server.url, token=server.token)
             http = _raw_client(server)
             try:

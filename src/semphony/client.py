@@ -1,8 +1,10 @@
 """The semphony clients and every error they raise.
 
-The seed imports from here: `from semphony.client import SemphonyApiError`.
+The seed imports from here: `from semphony.client import SemphonyApiError`. `AsyncRun` and
+`AsyncSession` are here too, for typing code that drives a server (or a fleet) with `AsyncSemphony`.
 """
 
+from semphony._async_session import AsyncRun, AsyncSession
 from semphony._client import AsyncSemphony, Semphony, ServerHealth
 from semphony._exceptions import (
     APIConnectionError,
@@ -32,7 +34,9 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncRun",
     "AsyncSemphony",
+    "AsyncSession",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
