@@ -54,7 +54,8 @@ def main() -> int:
             config = Path(data_dir) / "schemathesis.toml"
             config.write_text(f'[auth.openapi.bearerAuth]\nbearer = "{TOKEN}"\n')
             command = [
-                str(st), "--config-file", str(config), "run", str(ROOT / "openapi" / "semphony.yaml"), "--url", url,
+                str(st), "--config-file", str(config), "run",
+                str(ROOT / "openapi" / "semphony.yaml"), "--url", url,
                 "--checks", "all",
                 "--exclude-checks", "use_after_free",
                 "--phases", "examples,coverage,fuzzing,stateful",
