@@ -9,11 +9,12 @@ GEN_ARGS = generate --path openapi/semphony.yaml --config openapi/generator.yaml
            --fail-on-warning --overwrite
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv test lint typecheck pytest demo generate check-generated bench bench-quick clean
+.PHONY: help venv test lint typecheck pytest fuzz fuzz-quick demo generate check-generated bench bench-quick clean
 
 help:
 	@echo "make demo             the whole story on the embedded simulated SEM"
 	@echo "make test             ruff, import-linter, mypy --strict, check-generated, pytest"
+	@echo "make fuzz             schemathesis CLI run against semphony serve (120 s)"
 	@echo "make generate         regenerate generated/ from openapi/semphony.yaml"
 	@echo "make check-generated  fail if generated/ differs from what the contract produces"
 	@echo "make bench            benchmarks: print a table, write benchmarks/results/*.json"
@@ -39,7 +40,15 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest -n 2 --timeout 600
 
-test: lint typecheck check-generated pytest
+test: lint typecheck check-generated pytest fuzz-quick
+
+# schemathesis' CLI against a real `semphony serve` (tests/fuzz/run.py): all checks but
+# use_after_free (a cancelled operation stays readable by design), all phases, fresh keys.
+fuzz: venv
+	$(BIN)/python -m tests.fuzz.run --max-time 120
+
+fuzz-quick: venv
+	$(BIN)/python -m tests.fuzz.run --max-time 25
 
 demo: venv
 	$(BIN)/semphony demo
