@@ -130,27 +130,29 @@ class Cluster:
 
 class Relay:
     """A TCP relay on a free loopback port to `target_port`: `cut()` drops every connection and
-    refuses new ones (a database that went away), `restore()` accepts again on the same port."""
+    hangs up on new ones (a database that went away), `restore()` relays again."""
 
     def __init__(self, target_port: int) -> None:
         self.target = target_port
-        self.port = free_port()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self.restore()
+        self._cut = False
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def restore(self) -> None:
-        listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        self._cut = False
 
-    def _accept(self, listener: socket.socket) -> None:
+    def _accept(self) -> None:
         while True:
             try:
-                client, _ = listener.accept()
+                client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._cut:
+                client.close()
+                continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
             with self._lock:
                 self._sockets += [client, upstream]
@@ -167,9 +169,7 @@ class Relay:
                 sock.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        self._cut = True
         with self._lock:
             for sock in self._sockets:
                 with contextlib.suppress(OSError):
@@ -179,3 +179,4 @@ class Relay:
 
     def close(self) -> None:
         self.cut()
+        self._listener.close()

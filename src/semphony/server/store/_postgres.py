@@ -110,7 +110,7 @@ class _Translating:
         attempt = 0
         while True:
             try:
-                cur = self.conn.execute(query, list(args))  # type: ignore[arg-type]
+                cur = self.conn.execute(query, list(args))
                 rows = cur.fetchall() if cur.description is not None else []
                 return _Result(rows, cur.rowcount)
             except psycopg.Error as exc:
