@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from semphony.server.errors import SchemaTooNewError, StorageError
 from semphony.server.store import SCHEMA_VERSION, Store
-from semphony.server.store._postgres import redacted, to_psycopg
-from tests.server.pg import Cluster, Relay
+from semphony.server.store._postgres import PostgresDatabase, redacted, to_psycopg
+from tests.server.conftest import make_settings
+from tests.server.pg import Cluster, Relay, free_port
 
 
 def test_placeholders_become_psycopg_ones_outside_quoted_text() -> None:
@@ -59,3 +61,17 @@ def test_a_lost_connection_is_retried_and_then_a_storage_error(
             store.runs.create("lost", {})
         relay.restore()
         assert sorted(r.name for r in store.runs.all()) == ["after", "before"]
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValidationError, match="database_url: must be a postgresql://"):
+        make_settings(tmp_path, database_url="mysql://u@h/db")
+
+
+def test_an_unreachable_database_is_a_storage_error_naming_it_without_its_password() -> None:
+    url = f"postgresql://u:hunter2@127.0.0.1:{free_port()}/db"
+    with pytest.raises(StorageError, match="cannot reach the database") as caught:
+        PostgresDatabase(url, wait_s=1.0)
+    assert "hunter2" not in str(caught.value)
