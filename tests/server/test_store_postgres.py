@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from semphony.server.errors import SchemaTooNewError, StorageError
 from semphony.server.store import SCHEMA_VERSION, Store
 from semphony.server.store._postgres import PostgresDatabase, redacted, to_psycopg
-from tests.server.conftest import make_settings
+from tests.server.conftest import OPERATOR_TOKEN, make_settings, serve_in_thread
 from tests.server.pg import Cluster, Relay, free_port
 
 
@@ -75,3 +76,24 @@ def test_an_unreachable_database_is_a_storage_error_naming_it_without_its_passwo
     with pytest.raises(StorageError, match="cannot reach the database") as caught:
         PostgresDatabase(url, wait_s=1.0)
     assert "hunter2" not in str(caught.value)
+
+
+def test_the_api_answers_503_with_a_reason_when_the_database_is_gone(
+    relayed: tuple[Relay, str], tmp_path: Path
+) -> None:
+    relay, url = relayed
+    served = serve_in_thread(make_settings(tmp_path / "data", database_url=url))
+    auth = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    try:
+        with httpx.Client(base_url=served.base_url, headers=auth, timeout=60) as client:
+            assert client.post("/v1/runs", json={"name": "r"}).status_code == 201
+            relay.cut()
+            answer = client.post("/v1/runs", json={"name": "lost"})
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["reason"] == "storage.error"
+            assert "cannot be reached" in answer.json()["detail"]
+            relay.restore()
+            assert [r["name"] for r in client.get("/v1/runs").json()["items"]] == ["r"]
+    finally:
+        relay.restore()
+        served.stop()
