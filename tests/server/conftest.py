@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from semphony.server.drivers.base import Driver
 from semphony.server.serve import bind_socket
 from semphony.server.settings import ServerSettings
 from semphony.server.timeouts import read_timeout_protocol
+from tests.server.pg import Cluster, unavailable_reason
 
 OPERATOR_TOKEN = "operator-test-token"
 VIEWER_TOKEN = "viewer-test-token"
@@ -208,3 +210,36 @@ def ready(api: Api, controlled: Controlled) -> Controlled:
     api.pump(controlled)
     api.beam(controlled, True)
     return controlled
+
+
+# ----------------------------------------------------------------------- both store backends
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the session; skipped (with the reason) where it cannot
+    run, failed instead when $SEMPHONY_REQUIRE_PG is set (CI must run these tests)."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if os.environ.get("SEMPHONY_REQUIRE_PG"):
+            pytest.fail(f"SEMPHONY_REQUIRE_PG is set but {reason}")
+        pytest.skip(reason)
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """A database URL whose connections see a fresh schema of their own."""
+    schema = pg_cluster.new_schema()
+    yield pg_cluster.schema_url(schema)
+    pg_cluster.drop_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None (the embedded SQLite file in the data dir) or a fresh PostgreSQL schema's URL."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))

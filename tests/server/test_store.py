@@ -59,8 +59,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    with Store(tmp_path, clock=clock, idempotency_ttl_s=86400) as s:
+def store(tmp_path: Path, clock: FakeClock, database_url: str | None) -> Iterator[Store]:
+    """A store on each backend: SQLite in tmp_path, and a fresh PostgreSQL schema."""
+    with Store(tmp_path, database_url=database_url, clock=clock, idempotency_ttl_s=86400) as s:
         yield s
 
 
@@ -86,7 +87,7 @@ def _artifact(image_id: str, operation_id: str | None) -> ArtifactRecord:
 
 def test_a_new_database_has_the_current_schema_version(store: Store, tmp_path: Path) -> None:
     assert store.schema_version == SCHEMA_VERSION
-    assert (tmp_path / DB_FILENAME).is_file()
+    assert (tmp_path / DB_FILENAME).is_file() == (store.db.dialect == "sqlite")
 
 
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -733,8 +734,9 @@ def test_completing_an_unreserved_key_is_refused(store: Store) -> None:
         store.idempotency.complete(_req(), status_code=200, body={})
 
 
-def test_the_store_repr_names_its_file(store: Store) -> None:
-    assert DB_FILENAME in repr(store)
+def test_the_store_repr_names_its_file_or_its_database(store: Store) -> None:
+    where = DB_FILENAME if store.db.dialect == "sqlite" else "postgresql://postgres@127.0.0.1:"
+    assert where in repr(store)
 
 
 def test_an_artifact_of_an_unknown_operation_is_refused(store: Store) -> None:

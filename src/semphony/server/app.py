@@ -43,7 +43,7 @@ from semphony.server.settings import ServerSettings, provision_local_token
 from semphony.server.store import Store
 from semphony.server.timeouts import BodyReadTimeoutMiddleware
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "open_store"]
 
 _log = logging.getLogger("semphony.server")
 _WATCHDOG_INTERVAL_S = 0.2
@@ -132,6 +132,16 @@ def _route_methods(routes: Sequence[BaseRoute]) -> Iterator[tuple[re.Pattern[str
             yield from _route_methods(nested.routes)
 
 
+def open_store(settings: ServerSettings) -> Store:
+    """The store `settings` name: PostgreSQL at ``database_url``, else SQLite in the data dir."""
+    url = settings.database_url
+    return Store(
+        settings.data_dir,
+        database_url=None if url is None else url.get_secret_value(),
+        idempotency_ttl_s=settings.idempotency_ttl_s,
+    )
+
+
 def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAPI:
     """The control server for `settings`, driving `driver` (built from the settings if None).
 
@@ -147,9 +157,7 @@ def create_app(settings: ServerSettings, driver: Driver | None = None) -> FastAP
         app.state.capacity = Capacity.create()
         await anyio.to_thread.run_sync(device.open)
         try:
-            store = await anyio.to_thread.run_sync(
-                lambda: Store(settings.data_dir, idempotency_ttl_s=settings.idempotency_ttl_s)
-            )
+            store = await anyio.to_thread.run_sync(lambda: open_store(settings))
         except BaseException:
             await anyio.to_thread.run_sync(device.close)
             raise

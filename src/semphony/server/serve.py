@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from semphony.server.drivers import registry
 from semphony.server.drivers.errors import DriverError
-from semphony.server.errors import StorageError
+from semphony.server.errors import StorageError, StoreError
 from semphony.server.settings import (
     ServerSettings,
     TokenFileError,
@@ -68,6 +68,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="database, artifacts and the generated token"
     )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="keep the store in PostgreSQL (postgresql://user:password@host:port/dbname; "
+        "also $SEMPHONY_DATABASE_URL) instead of the embedded SQLite file in --data-dir",
+    )
     parser.add_argument("--token", default=None, help="operator token")
     parser.add_argument("--viewer-token", default=None, help="read-only token")
     parser.add_argument(
@@ -116,6 +122,7 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         host=args.host,
         port=args.port,
         data_dir=args.data_dir if args.data_dir is not None else default_data_dir(),
+        database_url=_database_url(args),
         seed=args.seed,
         specimen_kind=args.specimen_kind,
         specimen_path=args.specimen,
@@ -125,6 +132,12 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         tls_key=args.tls_key,
         insecure=args.insecure,
     )
+
+
+def _database_url(args: argparse.Namespace) -> str | None:
+    # The environment keeps a password off the command line (and out of `ps`).
+    url = getattr(args, "database_url", None) or os.environ.get("SEMPHONY_DATABASE_URL")
+    return url or None
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -167,7 +180,7 @@ def _swallow_signal(signum: int, frame: FrameType | None) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server described by `args` until it is stopped; the process exit code."""
-    from semphony.server.app import create_app
+    from semphony.server.app import create_app, open_store
     from semphony.server.timeouts import read_timeout_protocol
 
     # Refuse an unknown or unavailable driver before anything is written to the data dir.
@@ -185,6 +198,13 @@ def serve(args: argparse.Namespace) -> int:
         probe(settings.data_dir)
     except StorageError as exc:
         print(f"semphony serve: data dir {settings.data_dir}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        # Open (and migrate) the store once before anything listens: an unreachable database or
+        # one written by a newer server is one line and exit 1, not a traceback at start-up.
+        open_store(settings).close()
+    except StoreError as exc:
+        print(f"semphony serve: database: {exc}", file=sys.stderr)
         return 1
     driver = registry.create(settings.driver, settings)
     try:

@@ -87,6 +87,9 @@ class ServerSettings(BaseModel):
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8712, ge=0, le=65535, description="0 picks a free port")
     data_dir: Path = Field(default_factory=default_data_dir)
+    # None: the embedded SQLite database in data_dir. A postgresql:// URL (it may hold a
+    # password, hence secret): the store lives there; artifacts and the token stay in data_dir.
+    database_url: SecretStr | None = None
     operator_token: SecretStr | None = Field(None, description="the user `operator`'s token")
     viewer_token: SecretStr | None = Field(None, description="the user `viewer`'s token")
     users: tuple[User, ...] = Field((), description="named users (a token file's lines)")
@@ -119,6 +122,19 @@ class ServerSettings(BaseModel):
         ):
             return {**data, "specimen_kind": "texture"}
         return data
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        scheme = value.get_secret_value().split(":", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres") or "://" not in value.get_secret_value():
+            raise ValueError(
+                "database_url: must be a postgresql://user:password@host:port/dbname URL; leave "
+                "it out for the embedded SQLite database in the data dir"
+            )
+        return value
 
     @field_validator("driver")
     @classmethod

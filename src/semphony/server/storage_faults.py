@@ -1,9 +1,9 @@
 """Storage faults, translated once: what a full disk or a failing one looks like to the server.
 
-`from_sqlite` and `from_os` turn SQLite's and the operating system's I/O failures into
-`StorageFullError` (507 `storage.full`) or `StorageError` (503 `storage.error`), with a sentence a
-person understands; any other error is not a storage fault (None), and its caller keeps its own
-translation.
+`from_sqlite`, `from_postgres` and `from_os` turn SQLite's, PostgreSQL's and the operating system's
+I/O failures (a lost database connection among them) into `StorageFullError` (507 `storage.full`)
+or `StorageError` (503 `storage.error`), with a sentence a person understands; any other error is
+not a storage fault (None), and its caller keeps its own translation.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
+from psycopg import errors as pg_errors
+
 from semphony.server.errors import StorageError, StorageFullError
 
-__all__ = ["free_bytes", "from_os", "from_sqlite", "probe"]
+__all__ = ["free_bytes", "from_os", "from_postgres", "from_sqlite", "pg_connection_lost", "probe"]
 
 _PROBE_BYTES = 1 << 20  # room for a few transactions and a small image, at least
 
@@ -61,6 +64,37 @@ def from_sqlite(exc: sqlite3.Error, where: Path, what: str) -> StorageError | No
         return StorageError(
             f"the database in {where} cannot be written ({exc}){_lost(what)}; check the disk "
             "and its permissions (reads may still work)"
+        )
+    return None
+
+
+def pg_connection_lost(exc: psycopg.Error) -> bool:
+    """Whether `exc` says the connection to PostgreSQL is gone (or none could be had), so the same
+    statement may succeed on a new one: class 08 (connection exception), 57P (the server is
+    shutting down or restarting), or no SQLSTATE at all (the socket broke under libpq)."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith(("08", "57P"))
+
+
+def from_postgres(exc: psycopg.Error, where: str, what: str) -> StorageError | None:
+    """The storage fault `exc` is (`where` names the database, without its password), or None
+    when it is another database error."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pg_errors.DiskFull):
+        return StorageFullError(
+            f"the disk of the database {where} is full ({first}){_lost(what)}; free some space "
+            "on the database server (the server goes on answering reads meanwhile)"
+        )
+    if pg_connection_lost(exc):
+        return StorageError(
+            f"the database {where} cannot be reached ({first}){_lost(what)}; the server retried "
+            "and will again on the next request: check that PostgreSQL runs and is reachable"
+        )
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction | psycopg.OperationalError):
+        return StorageError(
+            f"the database {where} cannot record now ({first}){_lost(what)}; reads may still work"
         )
     return None
 

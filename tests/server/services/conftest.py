@@ -54,11 +54,13 @@ class World:
         return self.services.runs.audit(run_id, 0).items
 
 
-def make_world(tmp_path: Path, *, realtime: float = 0.0) -> Iterator[World]:
-    settings = make_settings(tmp_path / "data", realtime=realtime)
+def make_world(
+    tmp_path: Path, *, realtime: float = 0.0, database_url: str | None = None
+) -> Iterator[World]:
+    settings = make_settings(tmp_path / "data", realtime=realtime, database_url=database_url)
     driver = SimDriver(seed=7, realtime=realtime)
     driver.open()
-    store = Store(settings.data_dir)
+    store = Store(settings.data_dir, database_url=database_url)
     services = Services.build(
         settings=settings, store=store, artifacts=ArtifactStore(settings.data_dir), driver=driver
     )
@@ -73,5 +75,6 @@ def make_world(tmp_path: Path, *, realtime: float = 0.0) -> Iterator[World]:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path)
+def world(tmp_path: Path, database_url: str | None) -> Iterator[World]:
+    """The services over a store on each backend (SQLite, PostgreSQL)."""
+    yield from make_world(tmp_path, database_url=database_url)

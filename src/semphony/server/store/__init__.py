@@ -1,6 +1,7 @@
 """Durable server state: one repository per table over one small database module.
 
-``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default), migrates it, and
+``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default, or PostgreSQL named by
+a ``postgresql://`` URL), migrates it, and
 hands out the repositories: ``runs``, ``sessions``, ``operations``, ``artifacts``, ``rois``,
 ``idempotency``, ``audit`` and ``snapshots``. Every write is a transaction; several calls that
 must land together go inside ``with store.transaction():`` (nested writes join it). Records are
@@ -63,9 +64,25 @@ __all__ = [
     "Store",
     "StoredResponse",
     "new_id",
+    "open_database",
 ]
 
 DB_FILENAME = "semphony.db"
+DATABASE_URL_SCHEMES = ("postgresql", "postgres")
+
+
+def open_database(url: str) -> Database:
+    """The database a URL names: ``postgresql://user:password@host:port/dbname`` (libpq's form)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in DATABASE_URL_SCHEMES:
+        raise ValueError(
+            f"database_url: must start with postgresql:// (got a {scheme or 'missing'!r} scheme); "
+            "leave it out for the embedded SQLite database in the data dir"
+        )
+    # Imported here: the embedded SQLite default does not load the PostgreSQL driver.
+    from semphony.server.store._postgres import PostgresDatabase
+
+    return PostgresDatabase(url)
 
 
 class Store:
@@ -76,14 +93,18 @@ class Store:
         data_dir: Path | None = None,
         *,
         database: Database | None = None,
+        database_url: str | None = None,
         clock: Clock = time.time,
         idempotency_ttl_s: float = 86400.0,
     ) -> None:
-        """Open (creating and migrating if needed) ``data_dir/semphony.db``, or `database`.
+        """Open (creating and migrating if needed) ``data_dir/semphony.db``, or `database`, or
+        the PostgreSQL database at `database_url`.
 
         ``clock`` returns Unix seconds; ``idempotency_ttl_s`` is how long a stored response is
         replayed before its key may be used afresh.
         """
+        if database is None and database_url is not None:
+            database = open_database(database_url)
         if database is None:
             if data_dir is None:
                 raise ValueError("Store: give a data_dir or a database")

@@ -184,6 +184,13 @@ def migrate(db: Database) -> int:
             tx.execute("INSERT INTO schema_version (version) VALUES (?)", (found,))
     for target in range(found + 1, SCHEMA_VERSION + 1):
         with db.write() as tx:
+            # Read again inside the write lock: another server starting on the same database
+            # may have applied this step meanwhile.
+            if (
+                int(tx.execute("SELECT version FROM schema_version").fetchone()["version"])
+                >= target
+            ):
+                continue
             for statement in _MIGRATIONS[target - 1]:
                 tx.execute(statement.replace("{id}", _ID[db.dialect]))
             tx.execute("UPDATE schema_version SET version = ?", (target,))
