@@ -66,6 +66,12 @@ def test_sim_reload_remounts_the_specimen_as_asked(
     assert "+2.500°" in out
 
 
+def test_sim_reload_sets_the_height(sim: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(local(sim, "sim", "reload", "--height-um", "-75"), capsys)
+    assert code == 0, err
+    assert "-75.0 µm higher" in out
+
+
 def test_an_output_in_a_missing_folder_is_refused_and_no_folder_is_made(
     sim: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

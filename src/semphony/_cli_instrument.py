@@ -51,11 +51,16 @@ def _chamber(args: argparse.Namespace, console: Console) -> int:
 def _sim_reload(args: argparse.Namespace, console: Console) -> int:
     with open_client(args, console) as client:
         truth = client.simulator.reload(
-            shift_x_um=args.shift_x_um, shift_y_um=args.shift_y_um, rotation_deg=args.rotation_deg
+            shift_x_um=args.shift_x_um,
+            shift_y_um=args.shift_y_um,
+            rotation_deg=args.rotation_deg,
+            height_um=args.height_um,
         )
     console.print(
-        f"specimen remounted: shifted ({truth.shift_x_um:+.1f}, {truth.shift_y_um:+.1f}) µm and "
-        f"rotated {truth.rotation_deg:+.3f}° from its first load (reload {truth.reloads})"
+        f"specimen remounted: shifted ({truth.shift_x_um:+.1f}, {truth.shift_y_um:+.1f}) µm, "
+        f"rotated {truth.rotation_deg:+.3f}° and {truth.height_um:+.1f} µm higher than at its "
+        f"first load, tilted ({truth.tilt_x_deg:+.2f}°, {truth.tilt_y_deg:+.2f}°) "
+        f"(reload {truth.reloads})"
     )
     return 0
 
@@ -98,12 +103,18 @@ def add_instrument_parsers(sub: Any) -> None:
     sim_sub = sim.add_subparsers(dest="subcommand", required=True, metavar="{reload}")
     reload = sim_sub.add_parser(
         "reload",
-        help="remount the specimen, shifted and rotated (as after taking the holder out)",
+        help="remount the specimen: shifted, rotated, at a new height (as after a holder change)",
         description="Remount the simulated specimen; values left out are drawn from the seed.",
     )
     reload.add_argument("--shift-x-um", type=float, default=None, help="shift along x (µm)")
     reload.add_argument("--shift-y-um", type=float, default=None, help="shift along y (µm)")
     reload.add_argument("--rotation-deg", type=float, default=None, help="rotation (degrees)")
+    reload.add_argument(
+        "--height-um",
+        type=float,
+        default=None,
+        help="the surface's height above its first load's (µm; the image defocuses)",
+    )
     add_connection_arguments(reload, prepare=False)
     reload.set_defaults(func=_sim_reload)
 
