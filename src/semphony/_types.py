@@ -17,6 +17,7 @@ from semphony._state import StagePose, WireModel
 
 __all__ = [
     "AuditEntry",
+    "AutofocusResult",
     "ClearancePoint",
     "Conventions",
     "DetectorInfo",
@@ -269,6 +270,19 @@ class SimTruth(WireModel):
     tilt_y_deg: float = 0.0
     in_focus_wd_mm: float | None = None
     """The working distance at which the surface under the beam is in focus."""
+
+
+class AutofocusResult(WireModel):
+    """What `session.optics.autofocus()` found: the WD it set (read back), the sharpness there
+    and where it started, the instrument seconds and frames it took, and whether the instrument's
+    own autofocus (`instrument`) or a WD sweep (`sweep`) found it."""
+
+    working_distance_mm: float
+    sharpness: float
+    start_sharpness: float
+    instrument_s: float
+    frames: int
+    method: str
 
 
 class SimFault(WireModel):
