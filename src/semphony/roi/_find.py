@@ -198,6 +198,7 @@ class _Finder:
         self.last_threshold_um = 0.0
         self.angle_variance = _L0_ANGLE_SIGMA_DEG**2  # deg², updated by each finer level
         self.autofocus: dict[str, Any] | None = None
+        self.focus_checks = 0  # acquisitions that only judged focus (counted in acquisitions too)
 
     # ------------------------------------------------------------------ instrument helpers
 
@@ -408,6 +409,7 @@ class _Finder:
         if self.autofocus is not None:
             return
         image, *_ = self._acquire(coarsest)
+        self.focus_checks += 1
         reference = self._reference(coarsest)
         if not needs_refocus(image, reference):
             return
@@ -720,6 +722,7 @@ def find_roi(
         "upright_by": finder.upright,
         "grid_cells_searched": counters.grid_cells,
         "autofocus": finder.autofocus,
+        "focus_check_acquisitions": finder.focus_checks,
         "stage_correction_um": list(stage_um),
         "beam_shift_um": [state.beam_shift_x_um, state.beam_shift_y_um],
         "beam_shift_share": _norm(*shift_stage) / total if total > 0 else 0.0,
