@@ -1,4 +1,4 @@
-"""`semphony state | beam | stop | chamber | sim reload | local clean`: the instrument by hand."""
+"""`semphony state | beam | stop | chamber | autofocus | sim reload | local clean`: by hand."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def _chamber(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _autofocus(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name="semphony autofocus") as (_, session):
+        found = session.optics.autofocus(fov_um=args.fov_um, span_mm=args.span_mm, progress=True)
+    console.print(
+        f"in focus at WD {found.working_distance_mm:.4f} mm ({found.method}, {found.frames} "
+        f"frames, {found.instrument_s:.2f} s); sharpness {found.start_sharpness:.3g} -> "
+        f"{found.sharpness:.3g}"
+    )
+    return 0
+
+
 def _sim_reload(args: argparse.Namespace, console: Console) -> int:
     with open_client(args, console) as client:
         truth = client.simulator.reload(
@@ -88,7 +99,7 @@ def _session_parser(sub: Any, name: str, help_text: str, func: Any) -> argparse.
 
 
 def add_instrument_parsers(sub: Any) -> None:
-    """Add `state`, `beam`, `stop`, `chamber`, `sim` and `local`."""
+    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `sim` and `local`."""
     state = sub.add_parser("state", help="the instrument's state (a read)")
     add_connection_arguments(state, prepare=False)
     state.set_defaults(func=_state)
@@ -98,6 +109,12 @@ def add_instrument_parsers(sub: Any) -> None:
     _session_parser(sub, "stop", "stop the scan and the stage now; the beam stays", _stop)
     chamber = _session_parser(sub, "chamber", "pump the chamber to vacuum or vent it", _chamber)
     chamber.add_argument("subcommand", choices=["pump", "vent"])
+
+    focus = _session_parser(
+        sub, "autofocus", "find and set the WD that brings the surface into focus", _autofocus
+    )
+    focus.add_argument("--fov-um", type=float, required=True, help="FOV to focus at (µm)")
+    focus.add_argument("--span-mm", type=float, default=None, help="sweep ± this WD (mm)")
 
     sim = sub.add_parser("sim", help="the simulated SEM's controls")
     sim_sub = sim.add_subparsers(dest="subcommand", required=True, metavar="{reload}")
