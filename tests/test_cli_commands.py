@@ -66,6 +66,22 @@ def test_sim_reload_remounts_the_specimen_as_asked(
     assert "+2.500°" in out
 
 
+def test_autofocus_after_a_height_change(sim: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(local(sim, "chamber", "pump"), capsys)[0] == 0
+    assert run(local(sim, "beam", "on"), capsys)[0] == 0
+    assert run(local(sim, "sim", "reload", "--height-um", "80"), capsys)[0] == 0
+    code, out, err = run(local(sim, "autofocus", "--fov-um", "40"), capsys)
+    assert code == 0, err
+    assert "in focus at WD" in out
+    assert "sweep" in out
+
+
+def test_sim_reload_sets_the_height(sim: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(local(sim, "sim", "reload", "--height-um", "-75"), capsys)
+    assert code == 0, err
+    assert "-75.0 µm higher" in out
+
+
 def test_an_output_in_a_missing_folder_is_refused_and_no_folder_is_made(
     sim: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -67,6 +67,7 @@ OPERATION_IDS = frozenset(
         "stop_session",
         "set_detector",
         "move_stage",
+        "autofocus",
         "set_optics",
         "start_acquisition",
         "get_operation",
@@ -95,6 +96,7 @@ SESSION_COMMANDS = frozenset(
         "stop_session",
         "set_detector",
         "move_stage",
+        "autofocus",
         "set_optics",
         "start_acquisition",
     }
@@ -105,6 +107,7 @@ EXPECTED_LINKS: dict[str, frozenset[str]] = {
     "pump_chamber": frozenset({"get_operation", "cancel_operation"}),
     "vent_chamber": frozenset({"get_operation", "cancel_operation"}),
     "move_stage": frozenset({"get_operation", "cancel_operation"}),
+    "autofocus": frozenset({"get_operation", "cancel_operation"}),
     "start_acquisition": frozenset({"get_operation", "cancel_operation"}),
     "get_operation": frozenset({"download_artifact", "cancel_operation"}),
     "save_roi": frozenset({"get_roi"}),
@@ -298,7 +301,9 @@ def test_a_nullable_field_is_never_hidden_behind_a_default_null_only() -> None:
 
 # A unit is a name segment: fov_um, clock_s, clock_s_start (WIRE.md's name for the start time).
 UNIT_SEGMENT = re.compile(r"_(um|mm|deg|us|s|kv|na)(_|$)")
-DIMENSIONLESS = frozenset({"min", "max", "gain", "offset", "gamma", "factor"})
+DIMENSIONLESS = frozenset(
+    {"min", "max", "gain", "offset", "gamma", "factor", "sharpness", "start_sharpness"}
+)
 
 
 def test_every_physical_number_carries_its_unit_in_its_name() -> None:

@@ -1,4 +1,4 @@
-"""`semphony state | beam | stop | chamber | sim reload | local clean`: the instrument by hand."""
+"""`semphony state | beam | stop | chamber | autofocus | sim reload | local clean`: by hand."""
 
 from __future__ import annotations
 
@@ -48,14 +48,30 @@ def _chamber(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _autofocus(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name="semphony autofocus") as (_, session):
+        found = session.optics.autofocus(fov_um=args.fov_um, span_mm=args.span_mm, progress=True)
+    console.print(
+        f"in focus at WD {found.working_distance_mm:.4f} mm ({found.method}, {found.frames} "
+        f"frames, {found.instrument_s:.2f} s); sharpness {found.start_sharpness:.3g} -> "
+        f"{found.sharpness:.3g}"
+    )
+    return 0
+
+
 def _sim_reload(args: argparse.Namespace, console: Console) -> int:
     with open_client(args, console) as client:
         truth = client.simulator.reload(
-            shift_x_um=args.shift_x_um, shift_y_um=args.shift_y_um, rotation_deg=args.rotation_deg
+            shift_x_um=args.shift_x_um,
+            shift_y_um=args.shift_y_um,
+            rotation_deg=args.rotation_deg,
+            height_um=args.height_um,
         )
     console.print(
-        f"specimen remounted: shifted ({truth.shift_x_um:+.1f}, {truth.shift_y_um:+.1f}) µm and "
-        f"rotated {truth.rotation_deg:+.3f}° from its first load (reload {truth.reloads})"
+        f"specimen remounted: shifted ({truth.shift_x_um:+.1f}, {truth.shift_y_um:+.1f}) µm, "
+        f"rotated {truth.rotation_deg:+.3f}° and {truth.height_um:+.1f} µm higher than at its "
+        f"first load, tilted ({truth.tilt_x_deg:+.2f}°, {truth.tilt_y_deg:+.2f}°) "
+        f"(reload {truth.reloads})"
     )
     return 0
 
@@ -83,7 +99,7 @@ def _session_parser(sub: Any, name: str, help_text: str, func: Any) -> argparse.
 
 
 def add_instrument_parsers(sub: Any) -> None:
-    """Add `state`, `beam`, `stop`, `chamber`, `sim` and `local`."""
+    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `sim` and `local`."""
     state = sub.add_parser("state", help="the instrument's state (a read)")
     add_connection_arguments(state, prepare=False)
     state.set_defaults(func=_state)
@@ -94,16 +110,28 @@ def add_instrument_parsers(sub: Any) -> None:
     chamber = _session_parser(sub, "chamber", "pump the chamber to vacuum or vent it", _chamber)
     chamber.add_argument("subcommand", choices=["pump", "vent"])
 
+    focus = _session_parser(
+        sub, "autofocus", "find and set the WD that brings the surface into focus", _autofocus
+    )
+    focus.add_argument("--fov-um", type=float, required=True, help="FOV to focus at (µm)")
+    focus.add_argument("--span-mm", type=float, default=None, help="sweep ± this WD (mm)")
+
     sim = sub.add_parser("sim", help="the simulated SEM's controls")
     sim_sub = sim.add_subparsers(dest="subcommand", required=True, metavar="{reload}")
     reload = sim_sub.add_parser(
         "reload",
-        help="remount the specimen, shifted and rotated (as after taking the holder out)",
+        help="remount the specimen: shifted, rotated, at a new height (as after a holder change)",
         description="Remount the simulated specimen; values left out are drawn from the seed.",
     )
     reload.add_argument("--shift-x-um", type=float, default=None, help="shift along x (µm)")
     reload.add_argument("--shift-y-um", type=float, default=None, help="shift along y (µm)")
     reload.add_argument("--rotation-deg", type=float, default=None, help="rotation (degrees)")
+    reload.add_argument(
+        "--height-um",
+        type=float,
+        default=None,
+        help="the surface's height above its first load's (µm; the image defocuses)",
+    )
     add_connection_arguments(reload, prepare=False)
     reload.set_defaults(func=_sim_reload)
 

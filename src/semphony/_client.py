@@ -39,11 +39,13 @@ ServerHealth = Health
 
 class Placement(TypedDict, total=False):
     """A remount of the simulated specimen: shifted (µm) and rotated (degrees, counter-clockwise
-    seen from the beam); what is left out is drawn from the seed."""
+    seen from the beam), its surface at `height_um` above its first-load height; what is left out
+    is drawn from the seed."""
 
     shift_x_um: float | None
     shift_y_um: float | None
     rotation_deg: float | None
+    height_um: float | None
 
 
 class DetectorSettings(TypedDict, total=False):
@@ -256,8 +258,9 @@ class Simulator(_Resource[SyncRunner]):
     """`client.simulator`: the simulated SEM's controls (only with the `sim` driver)."""
 
     def reload(self, **placement: Unpack[Placement]) -> SimTruth:
-        """Remount the specimen: `shift_x_um=`, `shift_y_um=` (µm), `rotation_deg=` (unset
-        values are drawn from the seed). The new ground truth."""
+        """Remount the specimen: `shift_x_um=`, `shift_y_um=` (µm), `rotation_deg=`,
+        `height_um=` (the surface's height above its first load's; unset values are drawn from
+        the seed). The new ground truth."""
         return self._runner.run(_sim(calls.sim_reload(_given(placement))))
 
     def truth(self, *, x_mm: float | None = None, y_mm: float | None = None) -> SimTruth:

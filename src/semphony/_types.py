@@ -17,6 +17,7 @@ from semphony._state import StagePose, WireModel
 
 __all__ = [
     "AuditEntry",
+    "AutofocusResult",
     "ClearancePoint",
     "Conventions",
     "DetectorInfo",
@@ -247,7 +248,8 @@ class SimTruth(WireModel):
     """The simulated specimen's placement relative to its first load (`GET /v1/sim/truth`).
 
     Rotated by `rotation_deg` (counter-clockwise seen from the beam) about the centre, then shifted
-    (µm). With a query point, `point_now` is where the specimen point that lay at `point_at_load`
+    (µm), its surface `height_um` above the first load's and tilted by `tilt_x_deg`, `tilt_y_deg`.
+    With a query point, `point_now` is where the specimen point that lay at `point_at_load`
     lies now; `stage_true` is the stage's true pose (its readback hides an error).
     """
 
@@ -262,6 +264,25 @@ class SimTruth(WireModel):
     point_at_load: StageXY | None = None
     point_now: StageXY | None = None
     stage_true: StagePose | None = None
+    height_um: float = 0.0
+    """The mount's surface height (µm) above its first-load height."""
+    tilt_x_deg: float = 0.0
+    tilt_y_deg: float = 0.0
+    in_focus_wd_mm: float | None = None
+    """The working distance at which the surface under the beam is in focus."""
+
+
+class AutofocusResult(WireModel):
+    """What `session.optics.autofocus()` found: the WD it set (read back), the sharpness there
+    and where it started, the instrument seconds and frames it took, and whether the instrument's
+    own autofocus (`instrument`) or a WD sweep (`sweep`) found it."""
+
+    working_distance_mm: float
+    sharpness: float
+    start_sharpness: float
+    instrument_s: float
+    frames: int
+    method: str
 
 
 class SimFault(WireModel):

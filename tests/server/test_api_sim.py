@@ -98,3 +98,16 @@ def test_another_driver_keeps_no_snapshot_but_works_end_to_end(tmp_path: Path) -
         served.stop()
     with Store(tmp_path / "data") as store:
         assert store.snapshots.load() is None
+
+
+def test_reload_with_a_height_reports_it_and_where_the_surface_is_in_focus(
+    client: httpx.Client,
+) -> None:
+    before = client.get("/v1/sim/truth").json()
+    after = client.post("/v1/sim/reload", json={"height_um": 60.0}).json()
+    assert after["height_um"] == pytest.approx(60.0)
+    assert abs(after["tilt_x_deg"]) < 1.0
+    assert after["in_focus_wd_mm"] < before["in_focus_wd_mm"]
+    refused = client.post("/v1/sim/reload", json={"height_um": 1e4})
+    assert refused.status_code == 422
+    assert "height_um" in refused.text

@@ -7,6 +7,8 @@ from .applied_settings import AppliedSettings
 from .audit_entry import AuditEntry
 from .audit_entry_params import AuditEntryParams
 from .audit_list import AuditList
+from .autofocus_request import AutofocusRequest
+from .autofocus_result import AutofocusResult
 from .beam import Beam
 from .bit_depth import BitDepth
 from .clearance_point import ClearancePoint
@@ -62,6 +64,8 @@ __all__ = (
     "AuditEntry",
     "AuditEntryParams",
     "AuditList",
+    "AutofocusRequest",
+    "AutofocusResult",
     "Beam",
     "BitDepth",
     "ClearancePoint",

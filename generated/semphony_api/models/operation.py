@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.acquisition_result import AcquisitionResult
+    from ..models.autofocus_result import AutofocusResult
     from ..models.move_result import MoveResult
     from ..models.problem import Problem
     from ..models.progress import Progress
@@ -34,7 +35,7 @@ class Operation:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     progress: Progress
-    result: AcquisitionResult | MoveResult | None | VacuumResult
+    result: AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult
     """ null until succeeded; then an AcquisitionResult (kind `acquisition`), a MoveResult (`move`) or a
     VacuumResult (`pump`, `vent`)
      """
@@ -44,6 +45,7 @@ class Operation:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.acquisition_result import AcquisitionResult
+        from ..models.autofocus_result import AutofocusResult
         from ..models.move_result import MoveResult
         from ..models.problem import Problem
         from ..models.vacuum_result import VacuumResult
@@ -69,6 +71,7 @@ class Operation:
             isinstance(self.result, AcquisitionResult)
             or isinstance(self.result, MoveResult)
             or isinstance(self.result, VacuumResult)
+            or isinstance(self.result, AutofocusResult)
         ):
             result = self.result.to_dict()
         else:
@@ -102,6 +105,7 @@ class Operation:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.acquisition_result import AcquisitionResult
+        from ..models.autofocus_result import AutofocusResult
         from ..models.move_result import MoveResult
         from ..models.problem import Problem
         from ..models.progress import Progress
@@ -126,7 +130,7 @@ class Operation:
 
         def _parse_result(
             data: object,
-        ) -> AcquisitionResult | MoveResult | None | VacuumResult:
+        ) -> AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult:
             if data is None:
                 return data
             try:
@@ -153,7 +157,18 @@ class Operation:
                 return result_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AcquisitionResult | MoveResult | None | VacuumResult, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                result_type_3 = AutofocusResult.from_dict(data)
+
+                return result_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult,
+                data,
+            )
 
         result = _parse_result(d.pop("result"))
 

@@ -19,6 +19,10 @@ class SimReload:
     shift_y_um: float | None | Unset = UNSET
     """ shift of the specimen along stage y in µm (at most 10 mm a remount) """
     rotation_deg: float | None | Unset = UNSET
+    height_um: float | None | Unset = UNSET
+    """ the surface's height after the remount in µm above its first-load height (not cumulative: each remount seats
+    the specimen anew); null or absent = drawn within ±100 µm. The tilt (a fraction of a degree) is always drawn.
+     """
 
     def to_dict(self) -> dict[str, Any]:
         shift_x_um: float | None | Unset
@@ -39,6 +43,12 @@ class SimReload:
         else:
             rotation_deg = self.rotation_deg
 
+        height_um: float | None | Unset
+        if isinstance(self.height_um, Unset):
+            height_um = UNSET
+        else:
+            height_um = self.height_um
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -48,6 +58,8 @@ class SimReload:
             field_dict["shift_y_um"] = shift_y_um
         if rotation_deg is not UNSET:
             field_dict["rotation_deg"] = rotation_deg
+        if height_um is not UNSET:
+            field_dict["height_um"] = height_um
 
         return field_dict
 
@@ -82,10 +94,20 @@ class SimReload:
 
         rotation_deg = _parse_rotation_deg(d.pop("rotation_deg", UNSET))
 
+        def _parse_height_um(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        height_um = _parse_height_um(d.pop("height_um", UNSET))
+
         sim_reload = cls(
             shift_x_um=shift_x_um,
             shift_y_um=shift_y_um,
             rotation_deg=rotation_deg,
+            height_um=height_um,
         )
 
         return sim_reload

@@ -39,6 +39,14 @@ class SimTruth:
     """ where the specimen point that lay at point_at_load lies now; null without a query """
     stage_true: None | StagePose | Unset = UNSET
     """ the stage's true pose (the readback hides an error); null if unknown """
+    height_um: float | Unset = UNSET
+    """ the mount's surface height in µm above its first-load height """
+    tilt_x_deg: float | Unset = UNSET
+    """ the mount's tilt about stage y (the surface rises along +x), degrees """
+    tilt_y_deg: float | Unset = UNSET
+    """ the mount's tilt about stage x (the surface rises along +y), degrees """
+    in_focus_wd_mm: float | None | Unset = UNSET
+    """ the working distance at which the surface under the beam is in focus """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +90,18 @@ class SimTruth:
         else:
             stage_true = self.stage_true
 
+        height_um = self.height_um
+
+        tilt_x_deg = self.tilt_x_deg
+
+        tilt_y_deg = self.tilt_y_deg
+
+        in_focus_wd_mm: float | None | Unset
+        if isinstance(self.in_focus_wd_mm, Unset):
+            in_focus_wd_mm = UNSET
+        else:
+            in_focus_wd_mm = self.in_focus_wd_mm
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -100,6 +120,14 @@ class SimTruth:
         )
         if stage_true is not UNSET:
             field_dict["stage_true"] = stage_true
+        if height_um is not UNSET:
+            field_dict["height_um"] = height_um
+        if tilt_x_deg is not UNSET:
+            field_dict["tilt_x_deg"] = tilt_x_deg
+        if tilt_y_deg is not UNSET:
+            field_dict["tilt_y_deg"] = tilt_y_deg
+        if in_focus_wd_mm is not UNSET:
+            field_dict["in_focus_wd_mm"] = in_focus_wd_mm
 
         return field_dict
 
@@ -177,6 +205,21 @@ class SimTruth:
 
         stage_true = _parse_stage_true(d.pop("stage_true", UNSET))
 
+        height_um = d.pop("height_um", UNSET)
+
+        tilt_x_deg = d.pop("tilt_x_deg", UNSET)
+
+        tilt_y_deg = d.pop("tilt_y_deg", UNSET)
+
+        def _parse_in_focus_wd_mm(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        in_focus_wd_mm = _parse_in_focus_wd_mm(d.pop("in_focus_wd_mm", UNSET))
+
         sim_truth = cls(
             shift_x_um=shift_x_um,
             shift_y_um=shift_y_um,
@@ -189,6 +232,10 @@ class SimTruth:
             point_at_load=point_at_load,
             point_now=point_now,
             stage_true=stage_true,
+            height_um=height_um,
+            tilt_x_deg=tilt_x_deg,
+            tilt_y_deg=tilt_y_deg,
+            in_focus_wd_mm=in_focus_wd_mm,
         )
 
         sim_truth.additional_properties = d

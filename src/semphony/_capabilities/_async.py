@@ -13,6 +13,7 @@ from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, Optic
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
+from semphony._types import AutofocusResult
 from semphony._wire import AsyncTransport, calls, one
 from semphony.models import AcquisitionConfig, AcquisitionResult
 
@@ -84,6 +85,20 @@ class AsyncOpticsControl(_Capability):
         """Change the given settings (others stay); the state after. Beam shift is
         `beam_shift_um=(x, y)` or `beam_shift_x_um` / `beam_shift_y_um`, not both."""
         return await self._runner.run(_steps.optics(self._context, settings))
+
+    async def autofocus(
+        self,
+        *,
+        fov_um: float,
+        span_mm: float | None = None,
+        timeout_s: float | None = None,
+        progress: ProgressArg = None,
+    ) -> AutofocusResult:
+        """Find and set the WD that brings the surface under the beam into focus at `fov_um`
+        (the instrument's own autofocus, or a WD sweep over ±`span_mm`); what was found."""
+        return await self._runner.run(
+            _steps.autofocus(self._context, fov_um, span_mm, timeout_s, progress)
+        )
 
 
 class AsyncDetectorControl(_Capability):

@@ -31,7 +31,7 @@ from semphony._state import (
     StageMoveCommand,
     StagePose,
 )
-from semphony._types import Operation
+from semphony._types import AutofocusResult, Operation
 from semphony._wire import Download, Downloaded, Offload, Steps, calls
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, AcquisitionResult
@@ -151,6 +151,23 @@ def move(context: Context, name: str, relative: bool, args: MoveArgs) -> Steps[S
     if not isinstance(pose, dict):
         raise InvalidResponseError(f"the move operation {done.id} has no pose in its result")
     return StagePose.from_dict(pose)
+
+
+def autofocus(
+    context: Context,
+    fov_um: float,
+    span_mm: float | None,
+    timeout_s: float | None,
+    progress: ProgressArg,
+) -> Steps[AutofocusResult]:
+    """Focus on the surface under the beam and wait; what was found."""
+    operation: Operation = yield calls.autofocus(context.session_id, fov_um, span_mm)
+    done = yield from wait_operation(
+        operation, context.options, timeout_s=timeout_s, progress=progress, description="focus"
+    )
+    if not isinstance(done.result, dict):
+        raise InvalidResponseError(f"the autofocus operation {done.id} has no result")
+    return AutofocusResult.from_dict(done.result)
 
 
 def _optics_command(args: OpticsArgs) -> OpticsCommand:

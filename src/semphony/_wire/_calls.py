@@ -19,6 +19,7 @@ from semphony_api.api.detectors import set_detector as _set_detector
 from semphony_api.api.operations import cancel_operation as _cancel_operation
 from semphony_api.api.operations import get_operation as _get_operation
 from semphony_api.api.operations import list_run_operations as _list_run_operations
+from semphony_api.api.optics import autofocus as _autofocus
 from semphony_api.api.optics import set_optics as _set_optics
 from semphony_api.api.rois import get_roi as _get_roi
 from semphony_api.api.rois import list_rois as _list_rois
@@ -43,6 +44,7 @@ from semphony_api.api.system import get_health as _get_health
 from semphony_api.api.system import get_state as _get_state
 from semphony_api.models.acquisition_config import AcquisitionConfig as ConfigDoc
 from semphony_api.models.audit_list import AuditList
+from semphony_api.models.autofocus_request import AutofocusRequest
 from semphony_api.models.beam import Beam
 from semphony_api.models.detector_request import DetectorRequest
 from semphony_api.models.device_info import DeviceInfo as DeviceDoc
@@ -91,6 +93,7 @@ from semphony.models import AcquisitionConfig
 __all__ = [
     "audit_log",
     "audit_page",
+    "autofocus",
     "cancel_operation",
     "chamber",
     "create_run",
@@ -235,6 +238,14 @@ def move_stage(session_id: str, command: StageMoveCommand) -> Call[Operation]:
     body = StageMove.from_dict({**axes, "relative": command.relative})
     kwargs = {"session_id": session_id, "body": body}
     return Call(_move_stage, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
+
+
+def autofocus(session_id: str, fov_um: float, span_mm: float | None) -> Call[Operation]:
+    values: dict[str, float] = {"fov_um": fov_um}
+    if span_mm is not None:
+        values["span_mm"] = span_mm
+    kwargs = {"session_id": session_id, "body": AutofocusRequest.from_dict(values)}
+    return Call(_autofocus, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
 
 
 def set_optics(session_id: str, command: OpticsCommand) -> Call[InstrumentState]:

@@ -37,6 +37,7 @@ from skimage.transform import resize
 from semphony._exceptions import SemphonyGuardrailException
 from semphony._records import RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
+from semphony.roi._focus import needs_refocus, sharpness
 from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
 from semphony.roi._report import LevelImages, check_report_path, write_report
@@ -196,6 +197,8 @@ class _Finder:
         self.references: dict[str, Array] = {}
         self.last_threshold_um = 0.0
         self.angle_variance = _L0_ANGLE_SIGMA_DEG**2  # deg², updated by each finer level
+        self.autofocus: dict[str, Any] | None = None
+        self.focus_checks = 0  # acquisitions that only judged focus (counted in acquisitions too)
 
     # ------------------------------------------------------------------ instrument helpers
 
@@ -385,8 +388,12 @@ class _Finder:
     def run(self, start: Start) -> _Outcome:
         levels = list(reversed(self.record.levels))  # coarsest first
         self._go_to_start(levels[0], start)
+        self._refocus(levels[0], levels[-1])
         for index, level in enumerate(levels):
             final = index == len(levels) - 1
+            if final and index > 0:
+                # Its depth of field is the narrowest: a height L0 could not see shows here.
+                self._refocus(level, level)
             panel = LevelImages(level.level, level.fov_um, self._reference(level))
             self.panels.append(panel)
             outcome = self._level(level, panel, coarsest=index == 0, final=final)
@@ -394,6 +401,25 @@ class _Finder:
             if outcome is not None:
                 return outcome
         return _Outcome(found=False, reason="no level was searched")
+
+    def _refocus(self, coarsest: RoiLevelRecord, finest: RoiLevelRecord) -> None:
+        """A remount changes the specimen's height: when the first L0 image is clearly less sharp
+        than its reference, autofocus (at the finest level's FOV, whose depth of field is the
+        narrowest) before matching. Once refocused, never again."""
+        if self.autofocus is not None:
+            return
+        image, *_ = self._acquire(coarsest)
+        self.focus_checks += 1
+        reference = self._reference(coarsest)
+        if not needs_refocus(image, reference):
+            return
+        before = sharpness(image)
+        found = self.session.optics.autofocus(fov_um=finest.fov_um)
+        self.autofocus = {
+            **found.to_dict(),
+            "l0_sharpness": before,
+            "reference_sharpness": sharpness(reference),
+        }
 
     def _go_to_start(self, coarsest: RoiLevelRecord, start: Start) -> None:
         """Zero the beam shift, restore the saved scan rotation and FOV, go to the saved pose."""
@@ -695,6 +721,8 @@ def find_roi(
         "rotation_at_search_edge": counters.rotation_at_search_edge,
         "upright_by": finder.upright,
         "grid_cells_searched": counters.grid_cells,
+        "autofocus": finder.autofocus,
+        "focus_check_acquisitions": finder.focus_checks,
         "stage_correction_um": list(stage_um),
         "beam_shift_um": [state.beam_shift_x_um, state.beam_shift_y_um],
         "beam_shift_share": _norm(*shift_stage) / total if total > 0 else 0.0,

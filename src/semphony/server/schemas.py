@@ -161,6 +161,13 @@ class StageMove(_Request):
     relative: bool = False
 
 
+class AutofocusRequest(_Request):
+    """Focus on the surface under the beam at `fov_um`, a sweep looking ±`span_mm` around."""
+
+    fov_um: float = Field(gt=0, le=_FOV_UM)
+    span_mm: float | None = Field(default=None, ge=0.001, le=10)
+
+
 class OpticsSettings(_Request):
     """Optics to change; an absent or null field is left unchanged."""
 

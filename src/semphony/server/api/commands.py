@@ -10,6 +10,7 @@ from semphony.server.api._params import SessionId
 from semphony.server.deps import ActorDep, ServicesDep
 from semphony.server.schemas import (
     AcquisitionConfig,
+    AutofocusRequest,
     BeamRequest,
     DetectorRequest,
     InstrumentState,
@@ -126,3 +127,20 @@ async def start_acquisition(
 ) -> Operation:
     """Acquire an image (operation)."""
     return await blocking(request, services.acquisitions.start, actor, session_id, body)
+
+
+@router.post(
+    "/v1/sessions/{session_id}/autofocus",
+    operation_id="autofocus",
+    status_code=202,
+    tags=["optics"],
+)
+async def autofocus(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    session_id: SessionId,
+    body: AutofocusRequest,
+) -> Operation:
+    """Focus on the surface under the beam (operation)."""
+    return await blocking(request, services.commands.autofocus, actor, session_id, body)

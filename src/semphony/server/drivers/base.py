@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from semphony.server.drivers import _checks, _readback
+from semphony.server.drivers._focus_sweep import FocusResult, sweep_focus
 from semphony.server.drivers.errors import (
     DeviceMismatchError,
     DriverError,
@@ -375,6 +376,32 @@ class Driver(abc.ABC):
     ) -> Frame:
         """Check, then scan one frame."""
         return self.run_acquire(self.prepare_acquire(request), progress, cancel)
+
+    def autofocus(
+        self,
+        *,
+        fov_um: float,
+        span_mm: float = 0.3,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> FocusResult:
+        """Find and set the WD that brings the surface under the beam into focus (`_do_autofocus`:
+        the instrument's own autofocus where it has one, else a WD sweep over ±`span_mm`)."""
+        self._read_state()
+        self._check_idle()
+        return self._do_autofocus(fov_um, span_mm, progress or _no_progress, cancel)
+
+    def _do_autofocus(
+        self, fov_um: float, span_mm: float, progress: Progress, cancel: threading.Event | None
+    ) -> FocusResult:
+        """The WD sweep (`_focus_sweep`); a driver with its own autofocus overrides this."""
+        return sweep_focus(
+            self,
+            fov_um=fov_um,
+            span_mm=span_mm,
+            progress=progress,
+            cancel=cancel if cancel is not None else threading.Event(),
+        )
 
     # ----------------------------------------------------------------------------- helpers
 

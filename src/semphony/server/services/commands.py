@@ -8,9 +8,11 @@ never wait for one: they stop what runs and act at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from semphony.server import mapping, schemas
+from semphony.server.drivers import ScanRequest
 from semphony.server.operations import OperationContext, Outcome, Prepared
 from semphony.server.services._context import ServiceContext
 from semphony.server.services.audit import Actor
@@ -167,4 +169,33 @@ class CommandService:
         params = body.model_dump(mode="json", exclude_unset=True)
         return self.submit(
             actor, "stage.move", session_id, params, kind="move", unit="steps", prepare=prepare
+        )
+
+    def autofocus(
+        self, actor: Actor, session_id: str, body: schemas.AutofocusRequest
+    ) -> schemas.Operation:
+        driver = self._ctx.driver
+        span = 0.3 if body.span_mm is None else body.span_mm
+
+        def prepare() -> Prepared:
+            # The beam must be on, as for any scan; the sweep checks each frame again.
+            driver.prepare_acquire(ScanRequest(fov_um=body.fov_um))
+
+            def work(op: OperationContext) -> Outcome:
+                found = driver.autofocus(
+                    fov_um=body.fov_um, span_mm=span, progress=op.progress, cancel=op.cancel_event
+                )
+                return Outcome(asdict(found))
+
+            return Prepared(0, work)
+
+        params = body.model_dump(mode="json", exclude_unset=True)
+        return self.submit(
+            actor,
+            "optics.autofocus",
+            session_id,
+            params,
+            kind="autofocus",
+            unit="frames",
+            prepare=prepare,
         )

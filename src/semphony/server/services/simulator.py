@@ -40,6 +40,7 @@ class SimulatorService:
                 shift_x_um=request.shift_x_um,
                 shift_y_um=request.shift_y_um,
                 rotation_deg=request.rotation_deg,
+                height_um=request.height_um,
             )
         self._ctx.persist()
         return self.truth(None, None)
@@ -124,4 +125,8 @@ def _truth_document(truth: Mapping[str, Any], seed: int, *, queried: bool) -> di
             else None
         ),
         "stage_true": truth.get("stage_truth"),
+        "height_um": float(placement.get("height_um", 0.0)),
+        "tilt_x_deg": float(placement.get("tilt_x_deg", 0.0)),
+        "tilt_y_deg": float(placement.get("tilt_y_deg", 0.0)),
+        "in_focus_wd_mm": truth.get("surface", {}).get("in_focus_wd_mm"),
     }

@@ -17,7 +17,7 @@ from semphony.server.drivers.sim import controls
 from semphony.server.drivers.sim.device import INFO, PUMP_S, VENT_S
 from semphony.server.drivers.sim.faults import MOVE_STOPPED_CODE
 from semphony.server.drivers.sim.model import SimInstrument
-from semphony.server.drivers.sim.optics import Z_AT_POLE_PIECE_MM, Response, blur_um, render_frame
+from semphony.server.drivers.sim.optics import Response, blur_um, render_frame
 from semphony.server.drivers.types import (
     DetectorSettings,
     DeviceInfo,
@@ -172,8 +172,7 @@ class SimDriver(Driver):
             fault = sim.faults.take_scan_fault()
             slow = sim.faults.slow_factor
             geom = sim.geometry()
-            truth = sim.stage.truth
-            defocus = plan.working_distance_mm - (Z_AT_POLE_PIECE_MM - truth.z_mm)
+            defocus = plan.working_distance_mm - sim.surface_wd_mm()
             current = sim.optics["beam_current_na"]
             blur = blur_um(defocus, current, sim.optics["hv_kv"])
             rng = np.random.default_rng([self.seed, 21, sim.frames])
@@ -251,11 +250,12 @@ class SimDriver(Driver):
         shift_x_um: float | None = None,
         shift_y_um: float | None = None,
         rotation_deg: float | None = None,
+        height_um: float | None = None,
     ) -> dict[str, Any]:
         """Remount the specimen (see `controls.reload`); returns `truth()`."""
         with self._wire():
             self._check_idle()
-            controls.reload(self._sim, shift_x_um, shift_y_um, rotation_deg)
+            controls.reload(self._sim, shift_x_um, shift_y_um, rotation_deg, height_um)
             return self._sim.truth(None, None)
 
     def truth(self, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:

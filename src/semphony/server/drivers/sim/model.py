@@ -24,6 +24,14 @@ from semphony.server.drivers.types import DetectorState, InstrumentStateSnapshot
 __all__ = ["SNAPSHOT_VERSION", "SimInstrument", "rotate"]
 
 SNAPSHOT_VERSION = 1
+_LEVEL = {
+    "shift_x_um": 0.0,
+    "shift_y_um": 0.0,
+    "rotation_deg": 0.0,
+    "height_um": 0.0,
+    "tilt_x_deg": 0.0,
+    "tilt_y_deg": 0.0,
+}
 
 
 def rotate(deg: float, x: float, y: float) -> tuple[float, float]:
@@ -62,8 +70,9 @@ class SimInstrument:
         self.detector = DetectorState(
             mode="SE", channel=0, gain=1.0, offset=0.0, gamma=1.0, bit_depth=8
         )
-        # Placement relative to the first load: holder point h = shift + R(rotation)·u.
-        self.placement = {"shift_x_um": 0.0, "shift_y_um": 0.0, "rotation_deg": 0.0}
+        # Placement relative to the first load: holder point h = shift + R(rotation)·u; the
+        # surface's height above its first height, and its tilt about stage x and y.
+        self.placement = dict(_LEVEL)
         self.reloads = 0
         self.frames = 0
 
@@ -103,6 +112,21 @@ class SimInstrument:
             placement_rotation_deg=p["rotation_deg"],
         )
 
+    def surface_height_um(self) -> float:
+        """The specimen surface under the beam, in µm above its first-load height: the mount's
+        height plus its tilt's slope times the holder point under the beam (from the holder centre).
+        One height for the whole frame: across a field of a few hundred µm a fraction of a degree
+        changes it by far less than the depth of field."""
+        truth = self.stage.truth
+        p = self.placement
+        slope_x = math.tan(math.radians(p["tilt_x_deg"]))
+        slope_y = math.tan(math.radians(p["tilt_y_deg"]))
+        return p["height_um"] + slope_x * truth.x_mm * 1000 + slope_y * truth.y_mm * 1000
+
+    def surface_wd_mm(self) -> float:
+        """The working distance at which the surface under the beam is in focus."""
+        return Z_AT_POLE_PIECE_MM - self.stage.truth.z_mm - self.surface_height_um() / 1000
+
     def truth(self, x_mm: float | None, y_mm: float | None) -> dict[str, Any]:
         """Ground truth: the placement, the true and readback poses, and where the point that lay
         at stage (x, y) at first load lies now (default: the readback position)."""
@@ -130,6 +154,10 @@ class SimInstrument:
             "stage_readback": readback.to_dict(),
             "beam_at_first_load_mm": {"x_mm": bx / 1000, "y_mm": by / 1000},
             "specimen": self.specimen.identity(),
+            "surface": {
+                "height_um": self.surface_height_um(),
+                "in_focus_wd_mm": self.surface_wd_mm(),
+            },
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -160,7 +188,8 @@ class SimInstrument:
                 f"the snapshot's specimen {data['specimen']} (seed {data['seed']}) is not this "
                 f"driver's {self.specimen.identity()} (seed {self.seed})"
             )
-        self.placement = {k: float(v) for k, v in data["placement"].items()}
+        # A snapshot from before remounts changed the height has none: the surface stayed level.
+        self.placement = {**_LEVEL, **{k: float(v) for k, v in data["placement"].items()}}
         self.reloads = int(data["reloads"])
         self.frames = int(data["frames"])
         self.stage.load(data["stage"])

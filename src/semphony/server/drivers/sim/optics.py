@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 ELECTRONS_PER_NA_US = 6241.5
-CONVERGENCE_RAD = 0.002
+# A beam's half-angle of convergence at a short working distance (a few mrad); with it the depth
+# of field (blur under one pixel p) is ±p / CONVERGENCE_RAD, e.g. ±40 µm at 0.2 µm pixels.
+CONVERGENCE_RAD = 0.005
 Z_AT_POLE_PIECE_MM = 55.5  # the specimen surface's working distance is this minus stage z
 
 CONTRASTS = {

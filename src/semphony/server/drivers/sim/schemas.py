@@ -34,6 +34,7 @@ class SimReload(_Request):
     shift_x_um: float | None = Field(default=None, ge=-10000, le=10000)
     shift_y_um: float | None = Field(default=None, ge=-10000, le=10000)
     rotation_deg: float | None = Field(default=None, ge=-180, le=180)
+    height_um: float | None = Field(default=None, ge=-1000, le=1000)
 
 
 class SimFault(_Request):

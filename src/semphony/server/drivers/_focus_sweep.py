@@ -1,0 +1,114 @@
+"""Autofocus by a working-distance sweep, for a driver without an autofocus of its own.
+
+A coarse sweep of small frames around the current WD, each scored by a sharpness measure (the
+variance of the Laplacian of a lightly smoothed frame, over the frame's variance, so that gain
+and offset do not count and shot noise counts little), then finer sweeps around the best one and
+a parabola through the best three. Only the driver's public commands are used, so every frame and
+the final WD are checked and read back as any other command's.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from semphony.server.drivers.errors import Cancelled
+from semphony.server.drivers.types import OpticsSettings, Progress, ScanRequest
+
+if TYPE_CHECKING:
+    from semphony.server.drivers.base import Driver
+
+__all__ = ["FocusResult", "sharpness", "sweep_focus"]
+
+_SIZE = 128  # small frames: focus shows at any size, and they cost little instrument time
+_COARSE_STEPS = 13
+_REFINE_ROUNDS = 2
+_REFINE_STEPS = 5
+
+
+@dataclass(frozen=True)
+class FocusResult:
+    """Where focus was found, how sharp it is there, what it cost, and how it was found."""
+
+    working_distance_mm: float
+    sharpness: float
+    start_sharpness: float
+    instrument_s: float
+    frames: int
+    method: str  # "sweep" (this module) or "instrument" (the instrument's own autofocus)
+
+
+def sharpness(pixels: NDArray[np.generic]) -> float:
+    """Variance of the Laplacian of the frame smoothed at 1 px, over the frame's variance."""
+    image = np.asarray(pixels, dtype=np.float64)
+    spread = float(np.var(image))
+    if spread == 0.0:
+        return 0.0
+    return float(np.var(ndimage.gaussian_laplace(image, 1.0)) / spread)
+
+
+def sweep_focus(
+    driver: Driver,
+    *,
+    fov_um: float,
+    span_mm: float,
+    progress: Progress,
+    cancel: threading.Event,
+) -> FocusResult:
+    """Sweep the WD over ±`span_mm` around the current one at `fov_um`, refine, and set it."""
+    lo_limit, hi_limit = driver.device_info().limits.working_distance_mm
+    start = driver.state()
+    clock0 = start.clock_s
+    total = 1 + _COARSE_STEPS + _REFINE_ROUNDS * _REFINE_STEPS
+    scores: dict[float, float] = {}
+
+    def score(wd: float) -> float:
+        wd = round(min(hi_limit, max(lo_limit, wd)), 6)
+        if wd not in scores:
+            if cancel.is_set():
+                raise Cancelled(f"autofocus cancelled after {len(scores)} frames")
+            request = ScanRequest(fov_um=fov_um, resolution=(_SIZE, _SIZE), working_distance_mm=wd)
+            scores[wd] = sharpness(driver.acquire(request, cancel=cancel).pixels)
+            progress(min(len(scores), total), total)
+        return scores[wd]
+
+    first = score(start.working_distance_mm)
+    step = 2 * span_mm / (_COARSE_STEPS - 1)
+    for k in range(_COARSE_STEPS):
+        score(start.working_distance_mm - span_mm + k * step)
+    for _ in range(_REFINE_ROUNDS):
+        best = max(scores, key=scores.__getitem__)
+        step /= (_REFINE_STEPS - 1) / 2
+        for k in range(_REFINE_STEPS):
+            score(best + (k - (_REFINE_STEPS - 1) / 2) * step)
+    best = max(scores, key=scores.__getitem__)
+    found = _parabola(best, step, scores)
+    found = min(hi_limit, max(lo_limit, found))
+    after = driver.set_optics(OpticsSettings(working_distance_mm=found))
+    progress(total, total)
+    return FocusResult(
+        working_distance_mm=after.working_distance_mm,
+        sharpness=scores[best],
+        start_sharpness=first,
+        instrument_s=after.clock_s - clock0,
+        frames=len(scores),
+        method="sweep",
+    )
+
+
+def _parabola(best: float, step: float, scores: dict[float, float]) -> float:
+    """The vertex of the parabola through the best WD and its neighbours one step away."""
+    left = scores.get(round(best - step, 6))
+    right = scores.get(round(best + step, 6))
+    if left is None or right is None:
+        return best
+    centre = scores[best]
+    curve = left - 2 * centre + right
+    if curve >= 0:
+        return best
+    return best + 0.5 * step * (left - right) / curve
