@@ -68,6 +68,8 @@ from semphony.server.drivers.types import (
     VacuumPlan,
 )
 
+_Cancel = threading.Event | None
+
 __all__ = ["Driver", "Persistent"]
 
 _MOTION = frozenset({"move", "acquire"})
@@ -265,10 +267,7 @@ class Driver(abc.ABC):
         return VacuumPlan("vent", "vented", state.vacuum == "vented", self._do_vacuum_total("vent"))
 
     def run_vacuum(
-        self,
-        plan: VacuumPlan,
-        progress: Progress | None = None,
-        cancel: threading.Event | None = None,
+        self, plan: VacuumPlan, progress: Progress | None = None, cancel: _Cancel = None
     ) -> str:
         """Carry out a pump or vent plan; returns the vacuum state it reached."""
         if plan.already:
@@ -369,10 +368,7 @@ class Driver(abc.ABC):
         return self.run_move(self.prepare_move(target), progress, cancel)
 
     def acquire(
-        self,
-        request: ScanRequest,
-        progress: Progress | None = None,
-        cancel: threading.Event | None = None,
+        self, request: ScanRequest, progress: Progress | None = None, cancel: _Cancel = None
     ) -> Frame:
         """Check, then scan one frame."""
         return self.run_acquire(self.prepare_acquire(request), progress, cancel)
@@ -395,13 +391,8 @@ class Driver(abc.ABC):
         self, fov_um: float, span_mm: float, progress: Progress, cancel: threading.Event | None
     ) -> FocusResult:
         """The WD sweep (`_focus_sweep`); a driver with its own autofocus overrides this."""
-        return sweep_focus(
-            self,
-            fov_um=fov_um,
-            span_mm=span_mm,
-            progress=progress,
-            cancel=cancel if cancel is not None else threading.Event(),
-        )
+        stop = cancel if cancel is not None else threading.Event()
+        return sweep_focus(self, fov_um=fov_um, span_mm=span_mm, progress=progress, cancel=stop)
 
     # ----------------------------------------------------------------------------- helpers
 
