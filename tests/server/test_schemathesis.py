@@ -47,7 +47,13 @@ _SEED = 20240611
 # acquisitions, the detectors): a schema-valid value may still be refused with 422 `range.*`, and
 # that is the documented answer, not a failure. Everything else must accept schema-valid data (or
 # answer 401/403/404/409/429, which depend on state, never on the values).
-_DEVICE_RANGED = ["move_stage", "set_optics", "set_detector", "start_acquisition"]
+_DEVICE_RANGED = [
+    "move_stage",
+    "set_optics",
+    "set_detector",
+    "start_acquisition",
+    "autofocus",
+]
 
 _CHECKS = [
     "not_a_server_error",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,7 +94,15 @@ def test_the_api_answers_503_with_a_reason_when_the_database_is_gone(
             assert answer.json()["reason"] == "storage.error"
             assert "cannot be reached" in answer.json()["detail"]
             relay.restore()
-            assert [r["name"] for r in client.get("/v1/runs").json()["items"]] == ["r"]
+            # The pool reconnects in the background; wait for it (not a speed check: a generous
+            # deadline only keeps a broken recovery from hanging the suite).
+            deadline = time.monotonic() + 60
+            listed = client.get("/v1/runs")
+            while listed.status_code == 503 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                listed = client.get("/v1/runs")
+            assert listed.status_code == 200, listed.text
+            assert [r["name"] for r in listed.json()["items"]] == ["r"]
     finally:
         relay.restore()
         served.stop()
