@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Server", "server"]
+__all__ = ["Emulator", "Server", "emulator", "server"]
 
 _READY = re.compile(r"listening on (https?://\S+)")
+_EMULATOR_READY = re.compile(r"control (\d+) data (\d+) side (\d+)")
 _STARTUP_TIMEOUT_S = 60.0
 
 
@@ -54,6 +55,42 @@ def server(data_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[Server]:
             time.sleep(0.05)
         token = _operator_token(data_dir / "token")
         yield Server(match.group(1).rstrip("/"), token, process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """Where a started SharkSEM emulator answers: its control, data and side-channel ports."""
+
+    control_port: int
+    data_port: int
+    side_port: int
+
+
+@contextmanager
+def emulator(log_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[Emulator]:
+    """`semphony sharksem-emulator --port 0` in its own process, stopped (SIGTERM) on exit."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stderr = log_dir / "emulator.log"
+    args = [sys.executable, "-m", "semphony.server.drivers.tescan.emulator", "--port", "0"]
+    with open(stderr, "wb") as err:
+        process = subprocess.Popen(
+            [*args, *extra_args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
+        )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode(errors="replace")  # the banner names the ports
+        if (match := _EMULATOR_READY.search(line)) is None:
+            log = stderr.read_text()[-2000:]
+            raise RuntimeError(f"the emulator did not start: {line!r}\n{log}")
+        control, data, side = (int(g) for g in match.groups())
+        yield Emulator(control, data, side)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

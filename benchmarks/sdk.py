@@ -21,20 +21,19 @@ import itertools
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from benchmarks._servers import Server
 from benchmarks._servers import server as start_server
+from benchmarks._timing import interleaved, median_s
 from semphony.client import Semphony
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, AcquisitionResult
@@ -73,34 +72,6 @@ def _raw_download(http: httpx.Client, image_id: str, target: Path, sha256: str) 
         raise RuntimeError(f"raw download of {image_id}: sha256 mismatch")
 
 
-@dataclass(frozen=True)
-class _Cost:
-    wall_s: float
-    cpu_s: float  # this process's CPU time, all threads: the client's own work
-
-
-def _timed(fn: Callable[[], object]) -> _Cost:
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return _Cost(time.perf_counter() - wall, time.process_time() - cpu)
-
-
-def _interleaved(
-    fns: list[Callable[[], object]], *, rounds: int, per_round: int
-) -> list[list[_Cost]]:
-    """The cost of each call of each of `fns`, in rounds that rotate which goes first."""
-    costs: list[list[_Cost]] = [[] for _ in fns]
-    for i in range(rounds):
-        for k in range(len(fns)):
-            j = (i + k) % len(fns)
-            costs[j].extend(_timed(fns[j]) for _ in range(per_round))
-    return costs
-
-
-def _median_s(costs: list[_Cost], *, cpu: bool = False) -> float:
-    return statistics.median(c.cpu_s if cpu else c.wall_s for c in costs)
-
-
 def _acquire(session: Session, side_px: int) -> tuple[AcquisitionResult, float]:
     """A 16-bit square frame on the server; the result and the seconds it took to make."""
     start = time.perf_counter()
@@ -129,11 +100,11 @@ def _per_call_rows(
     for _ in range(10):  # warm both connections and code paths
         session.stage.position()
         raw()
-    sdk, raw_ = _interleaved([session.stage.position, raw], rounds=rounds, per_round=per_round)
+    sdk, raw_ = interleaved([session.stage.position, raw], rounds=rounds, per_round=per_round)
     rows: list[list[object]] = []
     for what, cpu in (("wall", False), ("client CPU", True)):
-        sdk_ms = _median_s(sdk, cpu=cpu) * 1e3
-        raw_ms = _median_s(raw_, cpu=cpu) * 1e3
+        sdk_ms = median_s(sdk, cpu=cpu) * 1e3
+        raw_ms = median_s(raw_, cpu=cpu) * 1e3
         ratio = sdk_ms / raw_ms
         rows.append(
             [
@@ -179,11 +150,11 @@ def _download_rows(
     if len(sizes) != 1:
         raise RuntimeError("the SDK and raw downloads differ in size")
     (size_bytes,) = sizes
-    sdk_s, raw_s = _interleaved(fns, rounds=rounds, per_round=1)
+    sdk_s, raw_s = interleaved(fns, rounds=rounds, per_round=1)
     for path in work.glob("*.tiff"):
         path.unlink()
-    sdk_mbps = size_bytes / _MB / _median_s(sdk_s)
-    raw_mbps = size_bytes / _MB / _median_s(raw_s)
+    sdk_mbps = size_bytes / _MB / median_s(sdk_s)
+    raw_mbps = size_bytes / _MB / median_s(raw_s)
     ratio = sdk_mbps / raw_mbps
     return [
         [

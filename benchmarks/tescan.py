@@ -1,0 +1,273 @@
+"""What the tescan driver costs over a bare SharkSEM client, and relocation on both drivers.
+
+The SharkSEM emulator runs in its own process at ``--time-scale 0`` (no instrument waiting), so the
+figures measure software, not the simulated scan. Side by side in one run:
+
+- a 1024², 16-bit frame: through the SDK, the control server and the tescan driver (acquire, then
+  read the pixels back over HTTP) against a bare client of the same emulator (our SharkSEM
+  connection and data channel, nothing else: ``ScScanXY``, ``ScData`` reassembled, ``ScStopScan``),
+  interleaved in rounds; the ratio of the medians (target ≤ 1.10);
+- ``find_roi`` on the ``sim`` driver and on the ``tescan`` driver over the same core remount cases
+  (the simulator's reload on one, the emulator's side channel on the other; the same seeds, so the
+  same specimen): found rates with their Wilson 95 % intervals (each inside the other's), median
+  acquisitions (within 1) and the position error's p95 (within 0.1 µm).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks._reloc_cases import CORE, Case, synthetic_cases
+from benchmarks._reloc_run import run_case
+from benchmarks._reloc_stats import percentile, wilson
+from benchmarks._servers import Emulator, emulator, server
+from benchmarks._timing import interleaved, median_s
+from semphony.client import Semphony
+from semphony.models import AcquisitionConfig
+from semphony.server.drivers.tescan import Connection, DataChannel
+from semphony.server.drivers.tescan.emulator import remount, truth
+from semphony.session import Session
+
+TARGET_OVERHEAD_RATIO = 1.10
+TARGET_ACQUISITIONS_DIFF = 1.0
+TARGET_ERROR_P95_DIFF_UM = 0.1
+SIDE_PX = 1024
+FOV_UM = 200.0
+DWELL_NS = 1000
+SEED = 17
+COLUMNS = ["measure", "sdk / sim", "bare / tescan", "figure", "target", "meets"]
+
+_HOST = "127.0.0.1"
+_STALL_S = 60.0
+_POLL_LIMIT = 100_000
+
+
+def _pump_with_beam(conn: Connection) -> None:
+    """What a bare script does first: pump, then the beam on, each polled until it is so."""
+    conn.call("VacPump")
+    for _ in range(_POLL_LIMIT):
+        if conn.call_int("VacGetStatus") == 0:
+            break
+    conn.call("HVBeamOn")
+    for _ in range(_POLL_LIMIT):
+        if conn.call_int("HVGetBeam") == 1:
+            return
+    raise RuntimeError("the emulator's beam never came on")
+
+
+class _BareClient:
+    """The least a SharkSEM client does to fetch a frame: scan, reassemble, stop."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.conn = Connection(_HOST, emu.control_port, timeout_s=30.0)
+        self.conn.open()
+        self.data = DataChannel(self.conn)
+        self.data.open()
+        self._frame_id = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def frame(self) -> np.ndarray[Any, Any]:
+        self._frame_id += 1
+        last = SIDE_PX - 1
+        self.conn.call("SetViewField", FOV_UM / 1000.0)
+        self.conn.call("DtEnable", 0, 1, 16)
+        code = self.conn.call_int(
+            "ScScanXY", self._frame_id, SIDE_PX, SIDE_PX, 0, 0, last, last, 1, DWELL_NS
+        )
+        try:
+            if code != 0:
+                raise RuntimeError(f"ScScanXY answered {code}")
+            return self.data.receive(
+                self._frame_id, 0, SIDE_PX, SIDE_PX, 16, stall_timeout_s=_STALL_S
+            )
+        finally:
+            self.conn.call("ScStopScan")
+
+
+def _sdk_frame(session: Session) -> np.ndarray[Any, Any]:
+    config = AcquisitionConfig(
+        resolution=(SIDE_PX, SIDE_PX), bit_depth=16, dwell_time_us=DWELL_NS / 1000.0, fov_um=FOV_UM
+    )
+    result = session.imaging.acquire(config, timeout_s=600.0)
+    return session.imaging.read(result)
+
+
+@contextmanager
+def _tescan_server(root: Path, emu: Emulator) -> Iterator[Semphony]:
+    args = ["--driver", "tescan", "--tescan-host", _HOST, "--tescan-port", str(emu.control_port)]
+    with server(root / "server-tescan", args) as srv, Semphony(srv.url, token=srv.token) as client:
+        yield client
+
+
+def _overhead_rows(root: Path, quick: bool) -> list[list[object]]:
+    rounds = 3 if quick else 8
+    with emulator(root / "emulator-frame", ["--time-scale", "0", "--seed", str(SEED)]) as emu:
+        bare = _BareClient(emu)
+        try:
+            _pump_with_beam(bare.conn)
+            with _tescan_server(root, emu) as client:
+                run = client.runs.create(name="tescan-overhead")
+                with run.session().start() as session:
+                    shapes = {_sdk_frame(session).shape, bare.frame().shape}  # warm both paths
+                    if shapes != {(SIDE_PX, SIDE_PX)}:
+                        raise RuntimeError(f"the two paths fetched frames of shapes {shapes}")
+                    sdk, raw = interleaved(
+                        [lambda: _sdk_frame(session), bare.frame], rounds=rounds, per_round=2
+                    )
+        finally:
+            bare.close()
+    sdk_s, raw_s = median_s(sdk), median_s(raw)
+    ratio = sdk_s / raw_s
+    return [
+        [
+            f"{SIDE_PX}² 16-bit frame, median s ({len(sdk)} each)",
+            round(sdk_s, 4),
+            round(raw_s, 4),
+            f"ratio {ratio:.3f}",
+            f"≤ {TARGET_OVERHEAD_RATIO}",
+            "yes" if ratio <= TARGET_OVERHEAD_RATIO else "no",
+        ]
+    ]
+
+
+class _SideSimulator:
+    """The emulator's side channel in the shape `run_case` uses (``client.simulator``)."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.address = (_HOST, emu.side_port)
+
+    def truth(self, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
+        return truth(self.address, x_mm, y_mm)
+
+    def reload(self, **placement: float) -> dict[str, Any]:
+        return remount(self.address, **placement)
+
+    def set_detector(self, **response: float) -> None:
+        raise RuntimeError("the tescan comparison uses no detector change")
+
+
+class _SideClient:
+    def __init__(self, emu: Emulator) -> None:
+        self.simulator = _SideSimulator(emu)
+
+
+def _cases(quick: bool) -> list[Case]:
+    """Core cases at 256 px on the texture specimen (both servers serve it), placement changed only."""
+    core = [c for c in synthetic_cases(quick=False, seed=SEED) if c.regime == CORE]
+    picked = [
+        c for c in core if c.resolution == 256 and c.change == "none" and c.specimen == "texture"
+    ]
+    return [replace(c, index=i) for i, c in enumerate(picked[: 3 if quick else 20])]
+
+
+def _run_all(truth_client: Any, session: Session, cases: list[Case]) -> list[dict[str, Any]]:
+    outcomes = []
+    for case in cases:
+        try:
+            outcomes.append(run_case(truth_client, session, case))
+        except Exception as exc:  # a crash is an outcome too: not found
+            outcomes.append({"case": {"index": case.index}, "crashed": repr(exc), "found": False})
+    return outcomes
+
+
+def _relocate(root: Path, quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cases = _cases(quick)
+    with (
+        server(root / "server-sim", ["--seed", str(SEED)]) as srv,
+        Semphony(srv.url, token=srv.token) as client,
+        client.runs.create(name="sim").session().start() as session,
+    ):
+        session.chamber.pump()
+        session.beam.on()
+        on_sim = _run_all(client, session, cases)
+    with (
+        emulator(root / "emulator-find", ["--time-scale", "0", "--seed", str(SEED)]) as emu,
+        _tescan_server(root, emu) as client,
+        client.runs.create(name="tescan").session().start() as session,
+    ):
+        session.chamber.pump()
+        session.beam.on()
+        on_tescan = _run_all(_SideClient(emu), session, cases)
+    return on_sim, on_tescan
+
+
+def _found(outcomes: list[dict[str, Any]]) -> tuple[int, int, tuple[float, float]]:
+    k = sum(1 for o in outcomes if o.get("found"))
+    return k, len(outcomes), wilson(k, len(outcomes))
+
+
+def _ok(outcomes: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(o[key]) for o in outcomes if "crashed" not in o and o.get("found")]
+
+
+def _relocation_rows(on_sim: list[dict[str, Any]], on_tescan: list[dict[str, Any]]) -> list[Any]:
+    (ks, ns, (ls, hs)), (kt, nt, (lt, ht)) = _found(on_sim), _found(on_tescan)
+    rate_s, rate_t = ks / max(ns, 1), kt / max(nt, 1)
+    within = ls <= rate_t <= hs and lt <= rate_s <= ht
+    acq_s = statistics.median(_ok(on_sim, "acquisitions") or [math.nan])
+    acq_t = statistics.median(_ok(on_tescan, "acquisitions") or [math.nan])
+    err_s = percentile(_ok(on_sim, "error_um"), 95)
+    err_t = percentile(_ok(on_tescan, "error_um"), 95)
+    return [
+        [
+            "find_roi found (Wilson 95 %)",
+            f"{ks}/{ns} [{ls:.2f}, {hs:.2f}]",
+            f"{kt}/{nt} [{lt:.2f}, {ht:.2f}]",
+            "each rate in the other's interval",
+            "within",
+            "yes" if within else "no",
+        ],
+        [
+            "find_roi median acquisitions",
+            acq_s,
+            acq_t,
+            f"diff {abs(acq_s - acq_t):.1f}",
+            f"≤ {TARGET_ACQUISITIONS_DIFF:g}",
+            "yes" if abs(acq_s - acq_t) <= TARGET_ACQUISITIONS_DIFF else "no",
+        ],
+        [
+            "find_roi position error p95, µm",
+            round(err_s, 4),
+            round(err_t, 4),
+            f"diff {abs(err_s - err_t):.3f}",
+            f"≤ {TARGET_ERROR_P95_DIFF_UM:g}",
+            "yes" if abs(err_s - err_t) <= TARGET_ERROR_P95_DIFF_UM else "no",
+        ],
+    ]
+
+
+def run(quick: bool) -> dict[str, object]:
+    """The overhead row and the relocation rows, and every relocation outcome."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="semphony-bench-tescan-") as tmp:
+        root = Path(tmp)
+        rows = _overhead_rows(root, quick)
+        on_sim, on_tescan = _relocate(root, quick)
+    rows += _relocation_rows(on_sim, on_tescan)
+    crashes = [o for o in on_sim + on_tescan if "crashed" in o]
+    return {
+        "name": "tescan",
+        "columns": COLUMNS,
+        "rows": rows,
+        "notes": (
+            f"Emulator at --time-scale 0, seed {SEED}, in its own process; the control server in "
+            f"another. Frame: {SIDE_PX}² 16-bit, {FOV_UM:g} µm, {DWELL_NS} ns dwell; SDK = acquire "
+            "and read the pixels through the server and the tescan driver, bare = our SharkSEM "
+            f"connection and data channel alone. Relocation: {len(on_sim)} core cases at 256 px "
+            f"per driver; crashes: {[o['crashed'] for o in crashes][:3]}. "
+            f"{time.perf_counter() - started:.0f} s."
+        ),
+        "outcomes": {"sim": on_sim, "tescan": on_tescan},
+    }
