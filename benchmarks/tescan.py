@@ -164,7 +164,7 @@ class _SideClient:
 
 
 def _cases(quick: bool) -> list[Case]:
-    """Core cases at 256 px on the texture specimen (both servers serve it), placement changed only."""
+    """Core cases at 256 px on the texture specimen (both serve it), the placement changed only."""
     core = [c for c in synthetic_cases(quick=False, seed=SEED) if c.regime == CORE]
     picked = [
         c for c in core if c.resolution == 256 and c.change == "none" and c.specimen == "texture"
