@@ -1,7 +1,8 @@
 """Run the benchmarks, print one table each, and write benchmarks/results/<name>.json.
 
 A benchmark module exposes ``run(quick: bool) -> dict`` returning
-``{"name": str, "columns": [str, ...], "rows": [[...], ...], "notes": str}``.
+``{"name": str, "columns": [str, ...], "rows": [[...], ...], "notes": str}`` and optionally
+``"tables": [{"title": str, "columns": [...], "rows": [[...]]}]`` printed after the main one.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ def _available(name: str) -> bool:
 
 
 def _show(console: Console, result: dict[str, Any]) -> None:
-    table = Table(title=str(result["name"]), title_justify="left")
-    for column in result["columns"]:
-        table.add_column(str(column))
-    for row in result["rows"]:
-        table.add_row(*(_cell(v) for v in row))
-    console.print(table)
+    # A benchmark may add tables of its own (``"tables": [{title, columns, rows}]``).
+    for part in [{"title": result["name"], **result}, *result.get("tables", ())]:
+        table = Table(title=str(part["title"]), title_justify="left")
+        for column in part["columns"]:
+            table.add_column(str(column))
+        for row in part["rows"]:
+            table.add_row(*(_cell(v) for v in row))
+        console.print(table)
     if result.get("notes"):
         console.print(str(result["notes"]), style="dim")
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._reloc_cases import L0_FOV_UM, NOISE_DWELL_US, SPEC, Case
+from benchmarks._reloc_reliability import label
 
 __all__ = ["Task", "run_case", "worker"]
 
@@ -119,6 +120,12 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         "instrument_s": float(m["instrument_s"]),
         "wall_s": wall_s,
         "reason": m.get("reason"),
+        # Every registration scored on the way, right or wrong against the truth (reliability).
+        "candidates": label(
+            result.level_history,
+            None if case.absent else (now["x_mm"], now["y_mm"]),
+            case.resolution,
+        ),
     }
 
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semphony.roi._confidence import NULL_CEILINGS, ceiling
 from semphony.roi._synthetic import IntensityMap, degrade, field, specimen
 from semphony.roi.registration import (
-    _NULL_EVIDENCE,
-    CONFIDENCE_GATE,
+    BINNED_SIZE_PX,
+    EVIDENCE_GATE,
     Registration,
     register,
     register_rotation,
@@ -120,17 +121,21 @@ def samples(
     return out
 
 
-def agreement(result: Registration) -> float:
-    """The tile agreement the confidence used, recovered from the confidence and the PSR."""
-    if result.confidence <= 0.0 or result.psr <= 0.0:
+def raw_evidence(result: Registration, binned_side: int) -> float:
+    """PSR · A, the figure the null ceilings are measured in."""
+    return result.evidence * ceiling(binned_side)
+
+
+def agreement(result: Registration, binned_side: int) -> float:
+    """The tile agreement the evidence used, recovered from the evidence and the PSR."""
+    if result.psr <= 0.0:
         return 0.0
-    ratio = result.confidence / (1.0 - result.confidence)
-    return ratio * _NULL_EVIDENCE / result.psr
+    return raw_evidence(result, binned_side) / result.psr
 
 
-def null_ceilings(null: list[Registration]) -> tuple[float, float]:
+def null_ceilings(null: list[Registration], binned_side: int) -> tuple[float, float]:
     """The largest peak-to-sidelobe ratio and tile agreement seen against unrelated places."""
-    return max(r.psr for r in null), max(agreement(r) for r in null)
+    return max(r.psr for r in null), max(agreement(r, binned_side) for r in null)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -165,6 +170,46 @@ PAIRS_PER_SEED = 7  # null pairs, and as many true pairs; one per degradation
 SIM_PAIRS = 25  # per specimen kind and level: 300 null and 300 true pairs in all
 SIM_SIDE_PX = 256
 SIM_SEED = 11
+CEILING_SIDES = (512, 1024)
+CEILING_PAIRS = 25  # per kind and level, as SIM_PAIRS
+CEILING_SEED = 601
+
+
+def _ceiling_row(samples: list[SimSample], side_px: int) -> list[object]:
+    """The null ceiling of PSR · A at one frame size against the one the model uses."""
+    binned = math.ceil(side_px / max(1, round(side_px / BINNED_SIZE_PX)))
+    # The periodic specimen's finer levels repeat by design: no null can calibrate them.
+    null = [
+        s
+        for s in samples
+        if s.kind == "null" and (s.specimen_kind != "periodic" or s.level == "L0")
+    ]
+    right = [s for s in samples if s.kind == "true" and s.error_px <= RIGHT_WITHIN_PX]
+    top = max(raw_evidence(s.result, binned) for s in null)
+    low = min((raw_evidence(s.result, binned) for s in right), default=math.nan)
+    return [
+        f"simulator null ceiling, {side_px}² frames (binned {binned})",
+        len(null),
+        f"{sum(s.result.passed for s in null)} of {len(null)} unrelated pass",
+        "",
+        "",
+        f"PSR·A: highest unrelated {top:.1f}, lowest right {low:.1f}; model {ceiling(binned):.0f}",
+        "",
+    ]
+
+
+def _ceiling_rows(quick: bool) -> list[list[object]]:
+    """Frames that bin to 512 px have a null of their own: the model's 512 px ceiling."""
+    pairs = 3 if quick else CEILING_PAIRS
+    out: list[list[object]] = []
+    for side_px in CEILING_SIDES[:1] if quick else CEILING_SIDES:
+        samples = [
+            sample
+            for kind in SIM_KINDS
+            for sample in simulator_samples(kind, pairs=pairs, side_px=side_px, seed=CEILING_SEED)
+        ]
+        out.append(_ceiling_row(samples, side_px))
+    return out
 
 
 def _sim_rows(quick: bool) -> tuple[list[list[object]], list[Registration]]:
@@ -201,6 +246,7 @@ def _sim_rows(quick: bool) -> tuple[list[list[object]], list[Registration]]:
                     "",
                 ]
             )
+    rows.append(_ceiling_row(sims, SIM_SIDE_PX))
     return rows, [s.result for s in sims if s.kind == "null"]
 
 
@@ -220,7 +266,8 @@ def run(quick: bool) -> dict[str, object]:
     ]
     everything = plain + searched
     rows, sim_null = _sim_rows(quick)
-    psr_ceiling, agreement_ceiling = null_ceilings(sim_null)
+    rows.extend(_ceiling_rows(quick))
+    psr_ceiling, agreement_ceiling = null_ceilings(sim_null, SIM_SIDE_PX)
     for label, group in (("register", plain), ("register_rotation", searched)):
         for name, *_ in _DEGRADATIONS:
             true = [s for s in group if s.kind == "true" and s.degradation == name]
@@ -274,7 +321,8 @@ def run(quick: bool) -> dict[str, object]:
             f"to 3 mm away. Null ceilings there: PSR {psr_ceiling:.2f}, tile agreement "
             f"{agreement_ceiling:.1f}. Synthetic rows: {FIELD_PX}² fields of {SPECIMEN_PX}² "
             "synthetic specimens, shifts up to 45 %, rotations up to 15°. Right = within "
-            f"{RIGHT_WITHIN_PX} px. Gate {CONFIDENCE_GATE}."
+            f"{RIGHT_WITHIN_PX} px. Gate: evidence {EVIDENCE_GATE} (PSR·A over the null "
+            f"ceiling of its binned size, {NULL_CEILINGS})."
         ),
     }
 

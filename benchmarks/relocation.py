@@ -21,6 +21,9 @@ from typing import Any
 
 from benchmarks._reloc_cases import REGIMES, Case, synthetic_cases
 from benchmarks._reloc_real import PIXEL_UM, image_path, real_cases
+from benchmarks._reloc_reliability import COLUMNS as RELIABILITY_COLUMNS
+from benchmarks._reloc_reliability import ece
+from benchmarks._reloc_reliability import rows as reliability_rows
 from benchmarks._reloc_run import Task, worker
 from benchmarks._reloc_table import BAD_ROTATION_DEG, COLUMNS, rows
 
@@ -95,11 +98,19 @@ def run(quick: bool) -> dict[str, object]:
             or o["rotation_error_deg"] > BAD_ROTATION_DEG
         )
     ]
+    candidates = [tuple(c) for o in done for c in o.get("candidates", ())]
     counts = {name: (full, small) for name, (full, small, _) in REGIMES.items()}
     return {
         "name": "relocation",
         "columns": COLUMNS,
         "rows": rows(results),
+        "tables": [
+            {
+                "title": "confidence reliability (every scored candidate)",
+                "columns": RELIABILITY_COLUMNS,
+                "rows": reliability_rows(candidates),
+            }
+        ],
         "notes": (
             f"{len(cases)} seeded cases ({'quick' if quick else 'full'}; per regime full/quick "
             f"{counts}, real images {REAL_COUNT}), 2 workers, {wall_s:.0f} s wall. "
@@ -107,7 +118,9 @@ def run(quick: bool) -> dict[str, object]:
             "Wilson 95 % interval; bad accept = found with the beam over one ROI pixel or the "
             f"angle over {BAD_ROTATION_DEG}° off (absent: any accept), bounded by the Wilson "
             f"upper end over the accepts. Crashes: {crashes[:3]}. Bad accepts: {bad[:5]}. "
-            f"Present cases not found ({len(misses)}): {misses[:6]}."
+            f"Present cases not found ({len(misses)}): {misses[:6]}. Confidence: expected "
+            f"calibration error {ece(candidates):.4f} over {len(candidates)} scored candidates "
+            "(target ≤ 0.05)."
         ),
         "outcomes": results,
     }

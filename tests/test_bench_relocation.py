@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from benchmarks._reloc_cases import CORE, REAL, synthetic_cases
 from benchmarks._reloc_real import FINDABLE_DETAIL, IMAGES, load
+from benchmarks._reloc_reliability import ece, label
+from benchmarks._reloc_reliability import rows as reliability_rows
 from benchmarks._reloc_run import worker
 from benchmarks._reloc_stats import percentile, wilson, wilson_upper
 from benchmarks._reloc_table import COLUMNS, rows
+from benchmarks.confidence_fit import binned_side, fit
 from benchmarks.relocation import plan, tasks
 
 
@@ -89,3 +93,67 @@ def test_a_small_batch_runs_and_tabulates() -> None:
     assert "every case" in names
     every = table[-1]
     assert every[1] == 2  # both cases counted
+
+
+def _entry(x_mm: float, y_mm: float, shift_um: tuple[float, float], **extra: object) -> dict:  # type: ignore[type-arg]
+    return {
+        "level": "L0",
+        "fov_um": 1500.0,
+        "pixel_um": 1500.0 / 256,
+        "confidence": 0.5,
+        "evidence": 1.0,
+        "pose": {"x_mm": x_mm, "y_mm": y_mm, "r_deg": 0.0, "t_deg": 0.0},
+        "scan_rotation_deg": 0.0,
+        "beam_shift_um": [0.0, 0.0],
+        "shift_x_um": shift_um[0],
+        "shift_y_um": shift_um[1],
+        **extra,
+    }
+
+
+def test_a_candidate_is_right_where_pose_beam_shift_and_shift_point_at_the_truth() -> None:
+    truth = (1.0, -2.0)
+    history = [
+        _entry(0.9, -2.0, (100.0, 0.0)),  # exactly there
+        _entry(0.9, -2.0, (160.0, 0.0)),  # 60 µm off: within 5 % of a 1500 µm field
+        _entry(0.9, -2.0, (400.0, 0.0)),  # 300 µm off: a wrong place
+        # The beam shift counts, turned into stage axes by the stage rotation (90° here: the
+        # column's +x is the stage's -y).
+        _entry(
+            1.0,
+            -2.0,
+            (0.0, 50.0),
+            beam_shift_um=[50.0, 0.0],
+            pose={"x_mm": 1.0, "y_mm": -2.0, "r_deg": 90.0, "t_deg": 0.0},
+        ),
+    ]
+    labelled = label(history, truth, 256)
+    assert [c[1] for c in labelled] == [True, True, False, True]
+    assert labelled[0][5] == 256  # the image side, from the FOV and the pixel size
+    # With no ROI to find, every candidate is wrong.
+    assert not any(c[1] for c in label(history, None, 256))
+
+
+def test_the_calibration_error_is_zero_when_confidence_matches_the_fraction_right() -> None:
+    calibrated = [(0.25, i < 1, 256, "L0", 1.0, 256) for i in range(4)]
+    calibrated += [(0.95, i < 19, 256, "L0", 9.0, 256) for i in range(20)]
+    assert ece(calibrated) == pytest.approx(0.0, abs=1e-12)
+    overconfident = [(0.95, i < 10, 256, "L0", 9.0, 256) for i in range(20)]
+    assert ece(overconfident) == pytest.approx(0.45)
+    table = reliability_rows(calibrated + overconfident)
+    assert [row[1] for row in table[:2]] == [4, 40]
+    assert table[-1][0] == "ECE, every candidate"
+    assert math.isnan(ece([]))
+
+
+def test_the_platt_fit_recovers_a_known_logistic() -> None:
+    rng = np.random.default_rng(5)
+    evidence = np.exp(rng.uniform(-3.0, 3.0, 4000))
+    truth = 1.0 / (1.0 + np.exp(-(2.0 * np.log(evidence) - 1.0)))
+    right = rng.random(4000) < truth
+    a, b = fit(list(evidence), list(right))
+    assert a == pytest.approx(2.0, rel=0.15)
+    assert b == pytest.approx(-1.0, abs=0.2)
+    assert binned_side(1024) == 512
+    assert binned_side(256) == 256
+    assert binned_side(128) == 128

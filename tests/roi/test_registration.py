@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from skimage.transform import rotate
 
 import semphony.roi
-from semphony.roi import CONFIDENCE_GATE, Registration, register, register_rotation
+from semphony.roi import EVIDENCE_GATE, Registration, register, register_rotation
 from semphony.roi._synthetic import IntensityMap, degrade, field, specimen
 
 Array = NDArray[np.float64]
@@ -288,7 +288,7 @@ def test_unrelated_images_score_under_the_gate(
     plain = register(reference, unrelated)
     searched = register_rotation(reference, unrelated) if seed == 0 else plain
 
-    assert plain.confidence < CONFIDENCE_GATE
+    assert plain.evidence < EVIDENCE_GATE
     assert not plain.passed
     assert not searched.passed
 
@@ -366,7 +366,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     assert sorted(semphony.roi.__all__) == sorted(
         [
             "BINNED_SIZE_PX",
-            "CONFIDENCE_GATE",
+            "EVIDENCE_GATE",
             "FindArgs",
             "OpticsSnapshot",
             "REPORT_FORMATS",

@@ -13,7 +13,7 @@ from semphony.roi._report import REPORT_FORMATS
 from semphony.roi._save import save_roi
 from semphony.roi.registration import (
     BINNED_SIZE_PX,
-    CONFIDENCE_GATE,
+    EVIDENCE_GATE,
     Registration,
     register,
     register_rotation,
@@ -21,7 +21,7 @@ from semphony.roi.registration import (
 
 __all__ = [
     "BINNED_SIZE_PX",
-    "CONFIDENCE_GATE",
+    "EVIDENCE_GATE",
     "REPORT_FORMATS",
     "FindArgs",
     "OpticsSnapshot",

@@ -42,7 +42,7 @@ from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
 from semphony.roi._report import LevelImages, check_report_path, write_report
 from semphony.roi.registration import (
-    CONFIDENCE_GATE,
+    EVIDENCE_GATE,
     Registration,
     register,
     register_rotation,
@@ -65,9 +65,9 @@ _ROTATION_TOLERANCE_DEG = 0.05
 _ANGLE_CANDIDATES = 3  # coarse angle peaks refined in turn at L0 until one passes the gate
 _SCREEN_TOLERANCE_DEG = 0.5  # grid fields are screened coarsely; a match is then refined
 _SCREEN_SIDE_PX = 128  # grid fields are imaged at this resolution: a quarter of the cost
-# A screened field whose confidence reaches this is imaged at full resolution and judged by the
-# gate; half the gate, because a quarter of the pixels gives a true match less evidence.
-_SCREEN_GATE = 0.5 * CONFIDENCE_GATE
+# A screened field whose evidence reaches this is imaged at full resolution and judged by the
+# gate: under a third of the gate, because a quarter of the pixels gives a true match less.
+_SCREEN_EVIDENCE = 0.43
 _MIN_ROTATION_DEG = 0.02  # smaller angles are left alone: below what L0 can measure
 _RE_IMAGE_FRACTION = 0.1  # a move beyond this fraction of the FOV is checked at the same level
 _GRID_RINGS = 2
@@ -79,14 +79,15 @@ _REFINE_TOLERANCE_DEG = 0.01
 # finer level's tile fit has beyond its standard error (texture: 0.02° off at 0.004° claimed).
 _L0_ANGLE_SIGMA_DEG = 0.1
 _FIT_FLOOR_DEG = 0.01
-# What the calibrated gate (see `registration.CONFIDENCE_GATE`) cannot judge: a finer level must
+# What the calibrated gate (see `semphony.roi._confidence`) cannot judge: a finer level must
 # find the ROI near the centre the coarser one left (a periodic specimen repeats beyond that), and
 # after a move the offset must fall to about zero (a wrong latch does not follow the stage).
 _CAPTURE_FRACTION = 0.25
 _MOVE_RESIDUAL_FRACTION = 0.2
 _APPROACH_UM = 5.0
 _WORSE_FACTOR = 1.25
-_CONFIDENCE_DROP = 0.2
+# A level's match got worse when its evidence, on the bounded scale q / (1 + q), fell this much.
+_EVIDENCE_DROP = 0.2
 _FINISH_ATTEMPTS = 2
 
 
@@ -360,6 +361,7 @@ class _Finder:
             "offset_px": [reg.offset_px[0], reg.offset_px[1]],
             "rotation_deg": reg.rotation_deg,
             "confidence": reg.confidence,
+            "evidence": reg.evidence,
             "psr": reg.psr,
             "overlap_correlation": reg.overlap_correlation,
             "overlap": reg.overlap,
@@ -457,7 +459,7 @@ class _Finder:
                 self.counters.grid_cells += 1
                 shot = self._shot(level, search_rotation=True, screen=True)
                 self._record(level, 0, shot, phase="grid", cell=cell)
-                if shot.registration.confidence >= _SCREEN_GATE:  # a candidate: image it fully
+                if shot.registration.evidence >= _SCREEN_EVIDENCE:  # a candidate: image it fully
                     shot = self._shot(level, search_rotation=True)
                     self._record(level, 0, shot, phase="grid", cell=cell)
                     if shot.accepted:
@@ -494,7 +496,7 @@ class _Finder:
                     return _Outcome(
                         reason=f"{level.level}: no field of the start or the "
                         f"{self.counters.grid_cells} searched around it matched the reference "
-                        f"above the confidence gate (best {self._best_confidence():.2f})",
+                        f"above the confidence gate ({self._best()})",
                         confidence=reg.confidence,
                     )
                 shot, reg, entry = found, found.registration, self.history[-1]
@@ -530,7 +532,7 @@ class _Finder:
             self.last_threshold_um = threshold_um
             if previous is not None and (
                 offset_um > _WORSE_FACTOR * previous["residual_um"] + threshold_um
-                or reg.confidence < previous["confidence"] - _CONFIDENCE_DROP
+                or _bounded(reg.evidence) < _bounded(previous["evidence"]) - _EVIDENCE_DROP
             ):
                 entry["stop"] = "worse"
                 return self._finish(level, panel, shot) if final else None
@@ -616,14 +618,27 @@ class _Finder:
             confidence=shot.registration.confidence,
         )
 
-    def _best_confidence(self) -> float:
-        return max((h["confidence"] for h in self.history), default=0.0)
+    def _best(self) -> str:
+        best = max(self.history, key=lambda h: float(h["evidence"]), default=None)
+        if best is None:
+            return "nothing was scored"
+        return (
+            f"best evidence {best['evidence']:.2f} of the {EVIDENCE_GATE} needed, "
+            f"confidence {best['confidence']:.2f}"
+        )
+
+
+def _bounded(evidence: float) -> float:
+    return evidence / (1.0 + evidence)
 
 
 def _refusal(shot: _Shot) -> str:
     """Why a registration was not accepted, in words."""
     reg = shot.registration
-    return f"confidence {reg.confidence:.2f} is under the gate {CONFIDENCE_GATE}"
+    return (
+        f"evidence {reg.evidence:.2f} is under the confidence gate {EVIDENCE_GATE} "
+        f"(confidence {reg.confidence:.2f})"
+    )
 
 
 def _bin(image: Array, factor: int) -> Array:

@@ -23,7 +23,8 @@ window, then scikit-image's ``phase_cross_correlation`` with plain cross-correla
 (``normalization=None``) and ``disambiguate=True``; a second pass on the overlapping crops
 removes the window's pull towards zero shift and gives the sub-pixel shift. The confidence
 combines the correlation surface's peak-to-sidelobe ratio, the Pearson correlation of the
-band-passed overlap, tile by tile, over the overlap; see ``CONFIDENCE_GATE`` for its calibration.
+band-passed overlap, tile by tile, over the overlap; `semphony.roi._confidence` calibrates it
+(``evidence`` against unrelated places, gated at ``EVIDENCE_GATE``; ``confidence`` a probability).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ from skimage.measure import block_reduce
 from skimage.registration import phase_cross_correlation
 from skimage.transform import rotate
 
+from semphony.roi._confidence import EVIDENCE_GATE, confidence, evidence
+
 __all__ = [
     "BINNED_SIZE_PX",
-    "CONFIDENCE_GATE",
+    "EVIDENCE_GATE",
     "Registration",
     "register",
     "register_rotation",
@@ -68,28 +71,6 @@ _MIN_BINNED_SIDE_PX = 32
 # it fails there); a Tukey window flat over its central 75 % still tames the wrap-around edges.
 _WINDOW = ("tukey", 0.25)
 
-# Confidence model. The evidence is q = PSR · A / _NULL_EVIDENCE, where A is the tile agreement
-# (see `_tile_agreement`: the median over 4×4 tiles of the overlap of r·sqrt(tile pixels)), and
-# the confidence is q / (1 + q). Calibrated against the simulator's own specimens, not guessed:
-# `python -m benchmarks registration` (benchmarks/registration.py, `simulator_samples`, seed 11):
-# 256² frames of the texture, periodic and sparse specimens at the FOVs find_roi uses (1500, 300,
-# 150, 50 µm), references at 2 µs SE, the moving image at 8/1/1/0.1 µs, SE or BSE, gain/gamma
-# changed, at L0 turned up to 15° with the angle searched as find_roi does; 25 null pairs (the
-# reference against a place 1.5 FOV to 3 mm away) and 25 true pairs per kind and level, 600 in all.
-# - Null, unrelated places: PSR up to 13.5 (a particle landing on a particle on the sparse
-#   specimen: the whole-overlap r·sqrt(n) reached 101 there, which is why it is no longer used),
-#   A up to 10.0, PSR·A up to 52.
-# - Null, the periodic specimen's finer levels: its 128 µm street grid (L1, L2) and 2 µm dot
-#   lattice (ROI) repeat everywhere, so an unrelated place matches them: PSR·A up to 358. No image
-#   statistic can tell a lattice from itself one period off; identity is decided at L0 (PSR·A up
-#   to 36 there), and find_roi keeps finer levels to a capture window smaller than the street
-#   period and checks that each move brings the offset to zero.
-# - True pairs matched within 2 px: PSR·A from 25 (periodic ROI at 0.1 µs) to thousands; at L0
-#   the lowest were 53 (sparse) and 59 (periodic).
-# _NULL_EVIDENCE is the unrelated null's ceiling (q = 1 there, confidence 0.5), and the gate sits
-# at q = 1.5, PSR·A = 78: half as much again above the highest of 225 unrelated pairs, because an
-# absent ROI tries up to 25 fields, each a draw from that null.
-_NULL_EVIDENCE = 52.0
 # `residual_rotation_deg`: tiles whose correlation peak stands out this far are placed; the fit
 # needs this many of the 3×3 and drops a tile that misses it by more than this (binned pixels).
 _FIT_GRID = 3
@@ -99,8 +80,6 @@ _FIT_MAX_MISFIT_PX = 0.5
 _FIT_MAX_TILE_SHIFT_PX = 3.0
 _TILES = 4  # the overlap is cut into _TILES × _TILES tiles for the agreement figure
 _MIN_TILES = 4
-CONFIDENCE_GATE = 0.6
-"""A registration with ``confidence >= CONFIDENCE_GATE`` is accepted (``Registration.passed``)."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +90,15 @@ class Registration:
         offset_px: ``(dx, dy)`` original pixels; reference pixel ``p`` appears at moving pixel
             ``p + offset_px`` (about the centre after the rotation, see the module docstring).
         rotation_deg: counter-clockwise as displayed, like ``skimage.transform.rotate``'s angle.
-        confidence: in [0, 1], monotone in ``psr`` and in the overlap's tile-by-tile correlation.
+        confidence: the calibrated probability that the match is right, in [0, 1]; monotone in
+            ``evidence`` at a given image size.
+        evidence: PSR times the overlap's tile-by-tile agreement, in units of the highest figure
+            unrelated places reach at this binned size (`semphony.roi._confidence`).
         psr: peak-to-sidelobe ratio of the cross-correlation surface (binned pixels).
         overlap_correlation: Pearson correlation of the band-passed overlap after alignment (with
             the contrast inversion undone when ``contrast_inverted``).
         overlap: the fraction of the reference's area that the moving image covers.
-        passed: ``confidence >= CONFIDENCE_GATE``.
+        passed: ``evidence >= EVIDENCE_GATE``.
         binning: the block-averaging factor used (original pixels per binned pixel).
         contrast_inverted: the best match correlates negatively (e.g. SE against BSE).
         at_search_edge: ``register_rotation`` only: the angle lies at the edge of the search range,
@@ -133,6 +115,7 @@ class Registration:
     binning: int
     contrast_inverted: bool = False
     at_search_edge: bool = False
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -177,7 +160,7 @@ def register_rotation(
     """Search the angle in ±``max_angle_deg`` (coarse grid, then golden section), then the offset.
 
     With ``candidates`` > 1, the next highest peaks of the coarse grid are refined in turn while
-    the result fails the confidence gate, and the most confident result is returned (a sparse
+    the result fails the confidence gate, and the one with the most evidence is returned (a sparse
     specimen's coarse grid can rank a wrong angle first).
 
     Angles are ranked by the correlation peak (its peak-to-sidelobe ratio on the grids, its
@@ -218,7 +201,7 @@ def register_rotation(
             max_angle_deg,
             tolerance_deg,
         )
-        if best is None or found.confidence > best.confidence:
+        if best is None or found.evidence > best.evidence:
             best = found
         if best.passed:
             break  # the strongest coarse peak that passes is kept: the others were weaker
@@ -494,7 +477,7 @@ def _match(prepared: _Prepared, angle_deg: float) -> _Match:
     correlation = _pearson(ref_crop[usable], mov_crop[usable]) if count > 2 else 0.0
     overlap = count / reference.size
     offset_yx = (float(offset[0] + residual[0]), float(offset[1] + residual[1]))
-    score = _evidence(psr, _tile_agreement(ref_crop, mov_crop, usable))
+    score = evidence(psr, _tile_agreement(ref_crop, mov_crop, usable), max(reference.shape))
     return _Match(offset_yx, psr, correlation, overlap, inverted=sign < 0, score=score)
 
 
@@ -598,15 +581,6 @@ def _tile_agreement(reference: Array, moving: Array, usable: NDArray[np.bool_]) 
     return float(np.median(values))
 
 
-def _evidence(psr: float, agreement: float) -> float:
-    """The unbounded evidence that ``confidence`` maps to [0, 1]; 1 is the null ceiling."""
-    return max(psr, 0.0) * max(agreement, 0.0) / _NULL_EVIDENCE
-
-
-def _confidence(evidence: float) -> float:
-    return evidence / (1.0 + evidence)
-
-
 def _golden_section_max(
     score: Callable[[float], float], low: float, high: float, tolerance: float
 ) -> float:
@@ -641,16 +615,17 @@ def _result(
     rotated_y = -sin * error_x + cos * error_y
     dx = binning * match.offset_yx[1] + (error_x - rotated_x)
     dy = binning * match.offset_yx[0] + (error_y - rotated_y)
-    confidence = _confidence(match.score)
+    binned_side = max(prepared.reference.shape)
     return Registration(
         offset_px=(dx, dy),
         rotation_deg=angle_deg,
-        confidence=confidence,
+        confidence=confidence(match.score, binned_side),
         psr=match.psr,
         overlap_correlation=match.correlation,
         overlap=match.overlap,
-        passed=confidence >= CONFIDENCE_GATE,
+        passed=match.score >= EVIDENCE_GATE,
         binning=binning,
         contrast_inverted=match.inverted,
         at_search_edge=at_search_edge,
+        evidence=match.score,
     )
