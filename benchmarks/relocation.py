@@ -122,7 +122,9 @@ def run(quick: bool) -> dict[str, object]:
             f"calibration error {ece(candidates):.4f} over {len(candidates)} scored candidates "
             "(target ≤ 0.05)."
         ),
-        "outcomes": results,
+        # The candidates are summed up in the reliability table; kept per outcome they would
+        # make the file ten times larger.
+        "outcomes": [{k: v for k, v in o.items() if k != "candidates"} for o in results],
     }
 
 
