@@ -14,9 +14,10 @@ import contextlib
 from collections.abc import Callable
 
 from semphony.server.drivers.errors import Cancelled, DeviceFault, DriverError
+from semphony.server.drivers.tescan._codec import WAIT_A
 from semphony.server.drivers.tescan._data import DataChannel
 from semphony.server.drivers.tescan._errors import ScanCancelled, ScanDataError
-from semphony.server.drivers.tescan._link import Link, Wait
+from semphony.server.drivers.tescan._link import Link, Wait, poll
 from semphony.server.drivers.types import Progress, ScanData, ScanPlan
 
 __all__ = ["SCAN_CHANNEL", "scan_frame"]
@@ -24,7 +25,20 @@ __all__ = ["SCAN_CHANNEL", "scan_frame"]
 SCAN_CHANNEL = 0
 _STALL_MIN_S = 5.0
 _LINE_SETTLE_S = 50e-6
+_STOP_CHECK_S = 1.0
 _DWELL_SINCE = (2, 0, 6)  # ScScanXY's dwell argument
+
+
+def _stop_scan(link: Link) -> bool:
+    """`ScStopScan`, read back with `IsBusy` on the scanning bit; False when it still scans."""
+    with contextlib.suppress(DriverError):
+        link.call("ScStopScan")
+        for elapsed in poll(None, 0.005, 0.05):
+            if link.get_int("IsBusy", WAIT_A) == 0:
+                return True
+            if elapsed > _STOP_CHECK_S:
+                break
+    return False
 
 
 def scan_frame(
@@ -84,6 +98,9 @@ def scan_frame(
             ) from exc
     finally:
         # Required after every scan, a failed one too; a stop that fails must not hide why.
-        with contextlib.suppress(DriverError):
-            link.call("ScStopScan")
+        stopped = _stop_scan(link)
+    if not stopped:
+        raise DeviceFault(
+            None, "ScStopScan was sent but the scan generator still reports busy (IsBusy)"
+        )
     return ScanData(pixels=pixels, clock_s_start=start, clock_s_end=clock())

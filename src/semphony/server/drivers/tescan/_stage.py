@@ -19,6 +19,7 @@ from semphony.server.drivers.types import STAGE_AXES, Progress, StagePlan, Stage
 __all__ = ["MOVE_SETTLE_S", "move_stage", "pose_of"]
 
 MOVE_SETTLE_S = 0.1  # open-source clients found a move may not show as busy before this
+_STOP_CHECK_S = 2.0
 
 
 def pose_of(values: tuple[float, ...]) -> StagePose:
@@ -37,6 +38,18 @@ def _text(pose: StagePose) -> str:
         f"x {pose.x_mm:.6g} mm, y {pose.y_mm:.6g} mm, z {pose.z_mm:.6g} mm, "
         f"r {pose.r_deg:.6g}°, t {pose.t_deg:.6g}°"
     )
+
+
+def _stop(link: Link) -> str:
+    """`StgStop`, read back: what to say about it."""
+    link.call("StgStop")
+    for elapsed in poll(None, 0.01, 0.1):
+        if link.get_int("StgIsBusy") == 0:
+            now = pose_of(link.get_floats("StgGetPosition"))
+            return f"it was stopped (StgStop) at {_text(now)}"
+        if elapsed > _STOP_CHECK_S:
+            break
+    return f"StgStop was sent but the stage still reports busy after {_STOP_CHECK_S:g} s"
 
 
 def move_stage(
@@ -65,8 +78,7 @@ def move_stage(
     total = max(1, plan.total)
     span = _distance(start, target)
     if cancel.wait(MOVE_SETTLE_S):
-        link.call("StgStop")
-        raise Cancelled("the move was cancelled; the stage was stopped (StgStop)")
+        raise Cancelled(f"the move was cancelled; {_stop(link)}")
     busy = True
     for elapsed in poll(cancel, 0.02, 0.25):
         busy = link.get_int("StgIsBusy") != 0
@@ -77,16 +89,13 @@ def move_stage(
         if not busy:
             break
         if elapsed > timeout_s:
-            link.call("StgStop")
             raise DeviceFault(
                 None,
                 f"the stage still reported busy (StgIsBusy 1) {timeout_s:g} s after StgMoveTo; "
-                f"it was stopped (StgStop) at {_text(now)}",
+                f"{_stop(link)}",
             )
     if busy:  # the poll ended on the cancel token
-        link.call("StgStop")
-        now = pose_of(link.get_floats("StgGetPosition"))
-        raise Cancelled(f"the move was cancelled; the stage stopped at {_text(now)}")
+        raise Cancelled(f"the move was cancelled; {_stop(link)}")
     after = pose_of(link.get_floats("StgGetPosition"))
     if span > tolerance and _distance(after, start) <= tolerance:
         raise DeviceMismatchError(
