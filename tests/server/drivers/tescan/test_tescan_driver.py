@@ -212,3 +212,24 @@ def test_serve_on_an_old_protocol_refuses_scan_rotation_and_keeps_working(
                 session.optics.set(scan_rotation_deg=3.0)
             result = session.imaging.acquire(AcquisitionConfig(resolution=(64, 64)))
             assert session.imaging.read(result).shape == (64, 64)
+
+
+def test_the_beam_is_waited_for_through_1000_while_it_switches(
+    open_driver: Open, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = open_driver(emulator)
+    driver.pump()
+    answers: list[int] = []
+    original = _dispatch.HANDLERS["HVGetBeam"]
+
+    def recording(peer: _dispatch.Peer, args: tuple[object, ...]) -> object:
+        result = original(peer, args)  # type: ignore[arg-type]
+        assert result is not None
+        answers.append(int(result[0]))  # type: ignore[arg-type]
+        return result
+
+    monkeypatch.setitem(_dispatch.HANDLERS, "HVGetBeam", recording)
+    emulator.instrument.clock.value = 0.25  # the beam now switches for a while in real time
+    assert driver.set_beam(True).beam_on
+    assert 1000 in answers
+    assert answers[-1] == 1
