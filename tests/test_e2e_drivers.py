@@ -123,6 +123,9 @@ def test_the_flow_state_pump_beam_moves_acquire_save_and_find(
         assert [lv.level for lv in record.levels] == ["roi", "l2", "l1", "l0"]
         session.stage.move_to(x=0.62, y=-0.21)  # moved away: the ROI is off the field
         found = session.imaging.find_roi("site")
+        focus = session.optics.autofocus(fov_um=50.0)
+        assert focus.method == ("instrument" if served.emulator else "sweep")
+        assert session.state().working_distance_mm == pytest.approx(focus.working_distance_mm)
         assert found.found, found.metrics.get("reason")
         after = session.state().stage
         pixel_um = SPEC["roi_fov_um"] / 256

@@ -347,7 +347,7 @@ class TescanDriver(Driver):
         lo, hi = max(lo_limit, wd - span_mm), min(hi_limit, wd + span_mm)
         probe = ScanRequest(fov_um=fov_um, resolution=(128, 128))
         before = sharpness(self.acquire(probe, cancel=token).pixels)
-        self._auto("AutoWD", (SCAN_CHANNEL, lo, hi), progress, token, nominal_s=30.0)
+        self._auto("autofocus", "AutoWD", (SCAN_CHANNEL, lo, hi), progress, token, nominal_s=30.0)
         frame = self.acquire(probe, cancel=token)
         return FocusResult(
             working_distance_mm=frame.state.working_distance_mm,
@@ -365,7 +365,7 @@ class TescanDriver(Driver):
         self._need_beam("auto signal")
         token = cancel if cancel is not None else threading.Event()
         sink = progress or (lambda done, total: None)
-        self._auto("DtAutoSignal", (SCAN_CHANNEL,), sink, token, nominal_s=5.0)
+        self._auto("auto_signal", "DtAutoSignal", (SCAN_CHANNEL,), sink, token, nominal_s=5.0)
         return self._read_state()
 
     def _need_beam(self, what: str) -> InstrumentStateSnapshot:
@@ -377,6 +377,7 @@ class TescanDriver(Driver):
 
     def _auto(
         self,
+        kind: str,
         command: str,
         args: tuple[float | int, ...],
         progress: Progress,
@@ -384,7 +385,7 @@ class TescanDriver(Driver):
         *,
         nominal_s: float,
     ) -> None:
-        token = self._take(command, cancel)
+        token = self._take(kind, cancel)
         try:
             run_auto(
                 self._link,
