@@ -233,3 +233,16 @@ def test_the_beam_is_waited_for_through_1000_while_it_switches(
     assert driver.set_beam(True).beam_on
     assert 1000 in answers
     assert answers[-1] == 1
+
+
+def test_a_dropped_connection_is_reopened_by_the_next_command(
+    open_driver: Open, emulator: Emulator
+) -> None:
+    driver = _ready(open_driver(emulator))
+    assert driver.acquire(ScanRequest(resolution=(32, 32))).pixels.shape == (32, 32)
+    for client in list(emulator._clients):  # the server drops us (a restart, a network blip)
+        client.close()
+    assert driver.state(max_age_s=0.0).beam_on  # reads reconnect
+    assert driver.health().ok
+    # The data channel belonged to the old connection: the next scan registers a new one.
+    assert driver.acquire(ScanRequest(resolution=(32, 32))).pixels.shape == (32, 32)
