@@ -246,3 +246,15 @@ def test_a_dropped_connection_is_reopened_by_the_next_command(
     assert driver.health().ok
     # The data channel belonged to the old connection: the next scan registers a new one.
     assert driver.acquire(ScanRequest(resolution=(32, 32))).pixels.shape == (32, 32)
+
+
+def test_a_pump_the_instrument_ignores_is_an_error(
+    open_driver: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = open_driver()
+    driver.no_effect_s = 0.2
+    monkeypatch.setitem(_dispatch.HANDLERS, "VacPump", lambda peer, args: ())  # ignored
+    with pytest.raises(DeviceMismatchError, match="VacPump had no effect"):
+        driver.pump()
+    monkeypatch.undo()
+    assert driver.pump() == "pumped"

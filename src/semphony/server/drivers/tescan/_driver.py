@@ -21,6 +21,7 @@ from semphony.server.drivers.base import Driver
 from semphony.server.drivers.errors import (
     Cancelled,
     DeviceFault,
+    DeviceMismatchError,
     DriverUnavailableError,
     InterlockError,
     UnsupportedError,
@@ -54,6 +55,7 @@ _VACUUM = {0: "pumped", 1: "pumping", 2: "venting", 3: "vented", 4: "vented", -1
 _SWITCHING = 1000  # HVGetBeam while the beam switches on or off
 _NOMINAL_PUMP_S = 180
 _NOMINAL_VENT_S = 60
+_AT_REST = (0, 3, 4)  # pumped, vacuum off, chamber open: a pump or vent must leave these
 
 
 class _Either:
@@ -105,6 +107,7 @@ class TescanDriver(Driver):
         self.move_timeout_s = move_timeout_s
         self.vacuum_timeout_s = vacuum_timeout_s
         self.beam_timeout_s = beam_timeout_s
+        self.no_effect_s = 5.0  # a pump or vent that has not changed the status by then failed
         self.nominal = nominal or Nominal()
         self._t0 = time.monotonic()
         self._mark = 0.0
@@ -212,6 +215,7 @@ class TescanDriver(Driver):
     def _run_vacuum(
         self, command: str, target: int, total: int, progress: Progress, cancel: threading.Event
     ) -> None:
+        before = self._link.get_int("VacGetStatus")
         self._link.call(command)
         self._tick()
         for elapsed in poll(cancel, 0.02, 1.0):
@@ -222,11 +226,16 @@ class TescanDriver(Driver):
                 return
             if status == -1:
                 raise DeviceFault(-1, f"VacGetStatus answered -1 (vacuum error) during {command}")
+            if status == before and before in _AT_REST and elapsed > self.no_effect_s:
+                raise DeviceMismatchError(
+                    f"{command} had no effect: the vacuum status is still {status} "
+                    f"({_VACUUM.get(status, '?')}, 4 = chamber open) after {elapsed:.0f} s"
+                )
             if elapsed > self.vacuum_timeout_s:
                 raise DeviceFault(
-                    status,
-                    f"{command}: the vacuum status is still {status} after "
-                    f"{self.vacuum_timeout_s:g} s",
+                    None,
+                    f"{command}: the vacuum status is still {status} "
+                    f"({_VACUUM.get(status, '?')}) after {self.vacuum_timeout_s:g} s",
                 )
         # SharkSEM has no command that stops a pump or a vent: it goes on.
         raise Cancelled(f"stopped waiting for {command}; the instrument carries on with it")
