@@ -104,7 +104,12 @@ def test_the_flow_state_pump_beam_moves_acquire_save_and_find(
 ) -> None:
     device = client.device()
     assert device.driver == ("tescan" if served.emulator else "sim")
-    assert len(device.scan_speeds) > 3, "the speed table is read from the instrument"
+    assert len(device.scan_speeds) > 3
+    if served.emulator is not None:  # read from the instrument: the emulator's own table
+        inst = served.emulator.instrument
+        assert [s.dwell_time_us for s in device.scan_speeds] == list(inst.info.scan_speeds_us)
+        assert "scan_rotation" in device.capabilities
+        assert device.limits.stage.x_mm.max == inst.limits.x_mm[1]
     run = client.runs.create(name="e2e")
     with run.session().start() as session:
         assert session.state().vacuum == "vented"
