@@ -149,7 +149,16 @@ class _SideSimulator:
         self.address = (_HOST, emu.side_port)
 
     def truth(self, x_mm: float | None = None, y_mm: float | None = None) -> dict[str, Any]:
-        return truth(self.address, x_mm, y_mm)
+        # The side channel answers the simulator's raw truth; `run_case` reads the SDK's shape.
+        raw = truth(self.address, x_mm, y_mm)
+        placement, point = raw["placement"], raw["point"]
+        return {
+            "shift_x_um": float(placement["shift_x_um"]),
+            "shift_y_um": float(placement["shift_y_um"]),
+            "rotation_deg": float(placement["rotation_deg"]),
+            "stage_true": raw["stage_truth"],
+            "point_now": {"x_mm": float(point["now_x_mm"]), "y_mm": float(point["now_y_mm"])},
+        }
 
     def reload(self, **placement: float) -> dict[str, Any]:
         return remount(self.address, **placement)

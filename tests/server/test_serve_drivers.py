@@ -3,6 +3,7 @@ an unreachable instrument is one line and exit 1."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,18 @@ def test_the_help_lists_the_drivers_installed(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for name in registry.names():
         assert name in out
+
+
+def test_serve_tescan_takes_its_host_and_port_and_an_unreachable_one_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "data"
+    args = ["--driver", "tescan", "--tescan-host", "127.0.0.1", "--tescan-port", str(port)]
+    code = main([*args, "--port", "0", "--data-dir", str(data)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert f"cannot reach the instrument at 127.0.0.1:{port}" in err

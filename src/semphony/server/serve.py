@@ -94,6 +94,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--realtime", type=float, default=0.0, help="sleep this fraction of virtual time (demos)"
     )
+    parser.add_argument(
+        "--tescan-host", default="127.0.0.1", help="the Tescan SharkSEM server (--driver tescan)"
+    )
+    parser.add_argument(
+        "--tescan-port", type=int, default=8300, help="its control port; data is port + 1"
+    )
+    parser.add_argument(
+        "--tescan-move-timeout-s",
+        type=float,
+        default=120.0,
+        help="how long the stage may report busy before a move is stopped and fails",
+    )
     parser.add_argument("--tls-cert", type=Path, default=None, help="TLS certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, default=None, help="TLS private key (PEM)")
     parser.add_argument(
@@ -128,6 +140,9 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         specimen_path=args.specimen,
         specimen_pixel_um=args.specimen_pixel_um,
         realtime=args.realtime,
+        tescan_host=args.tescan_host,
+        tescan_port=args.tescan_port,
+        tescan_move_timeout_s=args.tescan_move_timeout_s,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         insecure=args.insecure,

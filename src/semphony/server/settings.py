@@ -110,7 +110,8 @@ class ServerSettings(BaseModel):
     body_timeout_s: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
     idempotency_ttl_s: float = Field(86400.0, gt=0, allow_inf_nan=False)
     tescan_host: str = "127.0.0.1"
-    tescan_port: int = Field(8300, ge=1, le=65535)
+    tescan_port: int = Field(8300, ge=1, le=65534, description="data channel: port + 1")
+    tescan_move_timeout_s: float = Field(120.0, gt=0, le=3600, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

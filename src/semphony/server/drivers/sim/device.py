@@ -57,6 +57,7 @@ INFO = DeviceInfo(
         "scan_rotation",
         "beam_shift",
         "detectors",
+        "detector_gain",
         "bit_depth_16",
         "simulator",
     ),

@@ -1,8 +1,11 @@
 """SharkSEM, Tescan's remote-control protocol: the wire codec, the control connection, the data
-channel, and (in `emulator`, imported on its own) a simulated SharkSEM server.
+channel, the `tescan` driver, and (in `emulator`, imported on its own) a simulated SharkSEM server.
 
 Modules: `_codec` (header, argument types, frame parser), `_commands` (the command table),
-`_connection` (the control socket), `_data` (the data channel and image reassembly), `_errors`.
+`_connection` (the control socket), `_data` (the data channel and image reassembly), `_errors`;
+the driver: `_driver` (`TescanDriver`), `_link` (error translation, polling), `_identity`
+(version, identity, limits, speed table), `_stage`, `_scan`, `_autos`, `_factory`
+(`from_settings`, the registry's factory).
 """
 
 from semphony.server.drivers.tescan._codec import (
@@ -36,6 +39,7 @@ from semphony.server.drivers.tescan._commands import (
 )
 from semphony.server.drivers.tescan._connection import DEFAULT_PORT, Connection
 from semphony.server.drivers.tescan._data import DataChannel, FrameAssembler, ScDataChunk
+from semphony.server.drivers.tescan._driver import TescanDriver
 from semphony.server.drivers.tescan._errors import (
     ConnectionLostError,
     NoReplyError,
@@ -44,6 +48,8 @@ from semphony.server.drivers.tescan._errors import (
     ScanDataError,
     SharkSemError,
 )
+from semphony.server.drivers.tescan._factory import from_settings
+from semphony.server.drivers.tescan._identity import Nominal
 
 __all__ = [
     "COMMANDS",
@@ -66,12 +72,14 @@ __all__ = [
     "Header",
     "Message",
     "NoReplyError",
+    "Nominal",
     "ProtocolError",
     "ScDataChunk",
     "ScanCancelled",
     "ScanDataError",
     "SharkSemError",
     "Signature",
+    "TescanDriver",
     "Value",
     "Version",
     "decode_args",
@@ -81,5 +89,6 @@ __all__ = [
     "encode_string",
     "encode_value",
     "format_version",
+    "from_settings",
     "parse_version",
 ]
