@@ -94,6 +94,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--realtime", type=float, default=0.0, help="sleep this fraction of virtual time (demos)"
     )
+    parser.add_argument(
+        "--sim-mirror-y",
+        action="store_true",
+        help="sim driver: image rows run along stage +y (another instrument's convention)",
+    )
+    parser.add_argument(
+        "--sim-scan-turn",
+        type=int,
+        choices=[0, 90, 180, 270],
+        default=0,
+        help="sim driver: images turned this many degrees counter-clockwise against the stage",
+    )
     parser.add_argument("--tls-cert", type=Path, default=None, help="TLS certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, default=None, help="TLS private key (PEM)")
     parser.add_argument(
@@ -128,6 +140,8 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         specimen_path=args.specimen,
         specimen_pixel_um=args.specimen_pixel_um,
         realtime=args.realtime,
+        sim_mirror_y=args.sim_mirror_y,
+        sim_scan_turn_deg=args.sim_scan_turn,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         insecure=args.insecure,

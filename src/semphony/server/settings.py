@@ -100,6 +100,9 @@ class ServerSettings(BaseModel):
     specimen_path: Path | None = None
     specimen_pixel_um: float | None = Field(None, gt=0, allow_inf_nan=False)
     realtime: float = Field(0.0, ge=0, allow_inf_nan=False, description="0 = never sleep")
+    # The sim driver's image convention against its stage (drivers.axes): for calibration tests.
+    sim_mirror_y: bool = False
+    sim_scan_turn_deg: Literal[0, 90, 180, 270] = 0
     tls_cert: Path | None = None
     tls_key: Path | None = None
     insecure: bool = False
