@@ -100,6 +100,8 @@ class ServerSettings(BaseModel):
     specimen_path: Path | None = None
     specimen_pixel_um: float | None = Field(None, gt=0, allow_inf_nan=False)
     realtime: float = Field(0.0, ge=0, allow_inf_nan=False, description="0 = never sleep")
+    # The name the instrument's calibration is stored under (one store may serve several).
+    instrument: str = Field("local", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     # The sim driver's image convention against its stage (drivers.axes): for calibration tests.
     sim_mirror_y: bool = False
     sim_scan_turn_deg: Literal[0, 90, 180, 270] = 0

@@ -1,0 +1,87 @@
+"""The axis calibration: measured as an operation of a session, stored per instrument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from semphony.server import schemas
+from semphony.server.calibration import calibrate_axes
+from semphony.server.drivers import ScanRequest
+from semphony.server.errors import ProblemError
+from semphony.server.operations import OperationContext, Outcome, Prepared
+from semphony.server.services._context import ServiceContext
+from semphony.server.services.audit import Actor
+from semphony.server.services.commands import CommandService
+
+__all__ = ["CalibrationService"]
+
+
+class CalibrationService:
+    """`POST /v1/sessions/{id}/calibration` (an operation) and `GET /v1/calibration`."""
+
+    def __init__(self, ctx: ServiceContext, commands: CommandService) -> None:
+        self._ctx = ctx
+        self._commands = commands
+
+    @property
+    def instrument(self) -> str:
+        return self._ctx.settings.instrument
+
+    def start(
+        self, actor: Actor, session_id: str, body: schemas.CalibrationRequest
+    ) -> schemas.Operation:
+        ctx = self._ctx
+        driver = ctx.driver
+
+        def prepare() -> Prepared:
+            fov_um = driver.state().fov_um if body.fov_um is None else body.fov_um
+            # The beam must be on and the field within the device's range, as for any scan.
+            driver.prepare_acquire(ScanRequest(fov_um=fov_um))
+
+            def work(op: OperationContext) -> Outcome:
+                found = calibrate_axes(
+                    driver,
+                    fov_um=fov_um,
+                    step_fraction=body.step_fraction,
+                    resolution=body.resolution,
+                    progress=op.progress,
+                    cancel=op.cancel_event,
+                )
+                name = self.instrument
+                saved = ctx.store.calibrations.save(name, found.document(name))
+                return Outcome(_document(saved.calibration, saved.measured_at.isoformat()))
+
+            return Prepared(5, work)
+
+        params = body.model_dump(mode="json", exclude_unset=True)
+        return self._commands.submit(
+            actor,
+            "stage.calibrate",
+            session_id,
+            params,
+            kind="calibration",
+            unit="frames",
+            prepare=prepare,
+        )
+
+    def current(self) -> dict[str, Any] | None:
+        """The stored calibration of this instrument, or None."""
+        saved = self._ctx.store.calibrations.get(self.instrument)
+        if saved is None:
+            return None
+        return _document(saved.calibration, saved.measured_at.isoformat())
+
+    def get(self) -> dict[str, Any]:
+        found = self.current()
+        if found is None:
+            raise ProblemError(
+                404,
+                f"instrument {self.instrument!r} has no axis calibration; run `semphony "
+                "calibrate` (POST /v1/sessions/{session_id}/calibration)",
+                reason="calibration.missing",
+            )
+        return found
+
+
+def _document(calibration: dict[str, Any], measured_at: str) -> dict[str, Any]:
+    return {**calibration, "measured_at": measured_at}
