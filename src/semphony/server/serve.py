@@ -95,6 +95,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--realtime", type=float, default=0.0, help="sleep this fraction of virtual time (demos)"
     )
     parser.add_argument(
+        "--instrument",
+        default="local",
+        help="the name this instrument's axis calibration is stored under (default local)",
+    )
+    parser.add_argument(
         "--sim-mirror-y",
         action="store_true",
         help="sim driver: image rows run along stage +y (another instrument's convention)",
@@ -140,6 +145,7 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         specimen_path=args.specimen,
         specimen_pixel_um=args.specimen_pixel_um,
         realtime=args.realtime,
+        instrument=args.instrument,
         sim_mirror_y=args.sim_mirror_y,
         sim_scan_turn_deg=args.sim_scan_turn,
         tls_cert=args.tls_cert,
