@@ -38,7 +38,6 @@ from semphony_api.api.simulator import sim_reload as _sim_reload
 from semphony_api.api.simulator import sim_set_detector as _sim_set_detector
 from semphony_api.api.simulator import sim_truth as _sim_truth
 from semphony_api.api.stage import calibrate_axes as _calibrate_axes
-from semphony_api.api.stage import get_calibration as _get_calibration
 from semphony_api.api.stage import move_stage as _move_stage
 from semphony_api.api.stage import stop_session as _stop_session
 from semphony_api.api.system import get_device as _get_device
@@ -47,7 +46,6 @@ from semphony_api.api.system import get_state as _get_state
 from semphony_api.models.acquisition_config import AcquisitionConfig as ConfigDoc
 from semphony_api.models.audit_list import AuditList
 from semphony_api.models.autofocus_request import AutofocusRequest
-from semphony_api.models.axis_calibration import AxisCalibration as CalibrationDoc
 from semphony_api.models.beam import Beam
 from semphony_api.models.calibration_request import CalibrationRequest
 from semphony_api.models.detector_request import DetectorRequest
@@ -83,7 +81,6 @@ from semphony._state import (
 )
 from semphony._types import (
     AuditEntry,
-    AxisCalibration,
     DeviceInfo,
     Health,
     Operation,
@@ -100,7 +97,6 @@ __all__ = [
     "audit_page",
     "autofocus",
     "calibrate_axes",
-    "calibration",
     "cancel_operation",
     "chamber",
     "create_run",
@@ -262,10 +258,6 @@ def calibrate_axes(
     body = CalibrationRequest.from_dict({k: v for k, v in given.items() if v is not None})
     kwargs = {"session_id": session_id, "body": body}
     return Call(_calibrate_axes, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
-
-
-def calibration() -> Call[AxisCalibration]:
-    return Call(_get_calibration, CalibrationDoc, _into(AxisCalibration.from_dict))
 
 
 def set_optics(session_id: str, command: OpticsCommand) -> Call[InstrumentState]:
