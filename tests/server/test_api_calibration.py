@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import httpx
 import pytest
 
+from semphony.server.calibration import POOR_FIT_FRACTION, calibrate_axes
+from semphony.server.drivers.sim import SimDriver
 from tests.server.conftest import OPERATOR_TOKEN, Api, Controlled, Served
 
 _BODY = {"fov_um": 100.0, "step_fraction": 0.25, "resolution": 256}
@@ -80,3 +83,32 @@ def test_a_step_beyond_half_the_field_names_the_field(api: Api, ready: Controlle
     refused = api.client.post(ready.path("calibration"), json={"step_fraction": 0.9})
     assert refused.status_code == 422
     assert "step_fraction" in refused.text
+
+
+def test_a_stage_that_stops_short_fails_the_calibration_and_stores_nothing(
+    api: Api, client: httpx.Client, ready: Controlled
+) -> None:
+    armed = client.post("/v1/sim/faults", json={"fault": "drop_move", "count": 1})
+    assert armed.status_code in (200, 201), armed.text
+    op = api.run_operation(ready.path("calibration"), _BODY)
+    assert op["status"] == "failed", op
+    assert op["problem"]["reason"] == "device.error"
+    assert client.get("/v1/calibration").status_code == 404
+
+
+def test_a_move_that_silently_did_not_happen_is_a_poor_fit() -> None:
+    driver = SimDriver(seed=7)
+    driver.open()
+    driver.pump()
+    driver.set_beam(True)
+    driver.inject_fault("drop_move", silent=True, count=1)
+    found = calibrate_axes(
+        driver,
+        fov_um=100.0,
+        step_fraction=0.25,
+        resolution=256,
+        progress=lambda done, total: None,
+        cancel=threading.Event(),
+    )
+    assert found.poor
+    assert found.residual_um > POOR_FIT_FRACTION * found.step_um

@@ -17,6 +17,7 @@ restored at the end (and after a failure or a cancel, where the stage can still 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from dataclasses import dataclass, field
@@ -30,7 +31,11 @@ from skimage.registration import phase_cross_correlation
 from semphony.server.drivers import Driver, Progress, ScanRequest, StageTarget
 from semphony.server.drivers.errors import Cancelled
 
-__all__ = ["AxisCalibration", "calibrate_axes", "decompose", "register"]
+__all__ = ["POOR_FIT_FRACTION", "AxisCalibration", "calibrate_axes", "decompose", "register"]
+
+# A fit whose residual exceeds this fraction of a move did not measure the axes (too little
+# texture under the beam, a move that did not happen): it is refused, not stored.
+POOR_FIT_FRACTION = 0.1
 
 _MOVES = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0))
 
@@ -45,6 +50,13 @@ class AxisCalibration:
     step_um: float
     resolution: int
     moves: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def poor(self) -> bool:
+        """True when the fit is too poor to trust (`POOR_FIT_FRACTION`, or a singular matrix)."""
+        (a, b), (c, d) = self.matrix
+        singular = abs(a * d - b * c) < 1e-6
+        return singular or not self.residual_um <= POOR_FIT_FRACTION * self.step_um
 
     def document(self, instrument: str) -> dict[str, Any]:
         """The JSON document stored and published (`AxisCalibration` in the contract)."""
@@ -133,9 +145,13 @@ def calibrate_axes(
             offsets.append((dx * pixel_um, dy * pixel_um))
             stage_um.append((sx, sy))
             progress(i, total)
-    finally:
+    except BaseException:
         if not cancel.is_set():
-            driver.move_stage(StageTarget(x_mm=pose.x_mm, y_mm=pose.y_mm))
+            # Put the stage back if it can still move; the first failure is the one to report.
+            with contextlib.suppress(Exception):
+                driver.move_stage(StageTarget(x_mm=pose.x_mm, y_mm=pose.y_mm))
+        raise
+    driver.move_stage(StageTarget(x_mm=pose.x_mm, y_mm=pose.y_mm))
     o = np.asarray(offsets)
     s = -np.asarray(stage_um)
     # M·o = −s for every move: solve oᵀ·Mᵀ = −sᵀ in the least-squares sense.

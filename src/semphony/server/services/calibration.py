@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from semphony.server import schemas
-from semphony.server.calibration import calibrate_axes
+from semphony.server.calibration import POOR_FIT_FRACTION, calibrate_axes
 from semphony.server.drivers import ScanRequest
 from semphony.server.errors import ProblemError
 from semphony.server.operations import OperationContext, Outcome, Prepared
@@ -47,6 +47,16 @@ class CalibrationService:
                     progress=op.progress,
                     cancel=op.cancel_event,
                 )
+                if found.poor:
+                    raise ProblemError(
+                        409,
+                        f"the calibration did not fit: a residual of {found.residual_um:.3g} µm "
+                        f"over moves of {found.step_um:.3g} µm (at most "
+                        f"{POOR_FIT_FRACTION:.0%} of a move); nothing was stored. Calibrate "
+                        "where the specimen shows texture at this field of view, and check that "
+                        "the stage moves",
+                        reason="calibration.poor_fit",
+                    )
                 name = self.instrument
                 saved = ctx.store.calibrations.save(name, found.document(name))
                 return Outcome(_document(saved.calibration, saved.measured_at.isoformat()))
