@@ -7,6 +7,7 @@ convention, its moves go the wrong way, and it says it did not find the ROI.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from semphony.cli import main
-from semphony.client import Semphony
+from semphony.client import AsyncSemphony, Semphony
 from semphony.models import AcquisitionConfig, RoiSpec
 from semphony.roi._plan import rotate
 from semphony.session import Session
@@ -123,3 +124,20 @@ def test_semphony_calibrate_prints_and_stores_the_matrix(
     assert "image-to-stage matrix for 'local'" in out
     assert ("mirrored y" in out) is (convention == "mirrored_y")
     assert client.device().calibration is not None
+
+
+def test_the_async_session_calibrates_too(client: Semphony, convention: str) -> None:
+    _, expected = CONVENTIONS[convention]
+
+    async def calibrate() -> list[list[float]]:
+        async with AsyncSemphony(base_url=client.base_url, token=OPERATOR_TOKEN) as ac:
+            run = await ac.runs.create(name="calibrate async")
+            async with run.session().start() as s:
+                await s.chamber.pump()
+                await s.beam.on()
+                found = await s.stage.calibrate(fov_um=100.0, step_fraction=0.2)
+                return found.matrix
+
+    matrix = asyncio.run(calibrate())
+    for row, want in zip(matrix, expected, strict=True):
+        assert row == pytest.approx(want, abs=0.06), matrix
