@@ -164,6 +164,12 @@ class ServerSettings(BaseModel):
             )
         if self.specimen_path is not None and not self.specimen_path.is_file():
             raise ValueError(f"specimen_path: {self.specimen_path} is not a readable file")
+        if self.driver != "sim" and (self.sim_mirror_y or self.sim_scan_turn_deg):
+            raise ValueError(
+                "sim_mirror_y and sim_scan_turn_deg: only the sim driver turns its images "
+                f"(--sim-mirror-y, --sim-scan-turn); the {self.driver!r} driver shows what the "
+                "instrument shows (measure it with `semphony calibrate`)"
+            )
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key: give both (certificate and key) or neither")
         for name, path in (("tls_cert", self.tls_cert), ("tls_key", self.tls_key)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,3 +73,15 @@ def test_serve_options_reach_the_sim_driver() -> None:
     assert driver.axes == AxisConvention(mirror_y=True, scan_turn_deg=90)
     with pytest.raises(SystemExit):
         parser.parse_args(["--sim-scan-turn", "45"])
+
+
+def test_the_instrument_name_and_a_sim_option_for_another_driver(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    args = parser.parse_args(["--instrument", "vega-2", "--data-dir", str(tmp_path)])
+    assert build_settings(args).instrument == "vega-2"
+    with pytest.raises(ValueError, match="instrument"):
+        build_settings(parser.parse_args(["--instrument", "no spaces", "--data-dir", "d"]))
+    tescan = parser.parse_args(["--driver", "tescan", "--sim-mirror-y", "--data-dir", "d"])
+    with pytest.raises(ValueError, match="only the sim driver"):
+        build_settings(tescan)
