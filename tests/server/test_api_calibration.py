@@ -112,3 +112,12 @@ def test_a_move_that_silently_did_not_happen_is_a_poor_fit() -> None:
     )
     assert found.poor
     assert found.residual_um > POOR_FIT_FRACTION * found.step_um
+
+
+def test_a_move_beyond_the_travel_is_refused_before_the_first_frame(
+    api: Api, client: httpx.Client, ready: Controlled
+) -> None:
+    api.run_operation(ready.path("stage/move"), {"x_mm": 49.99, "y_mm": 0.0})
+    refused = client.post(ready.path("calibration"), json={"fov_um": 1000.0})
+    assert refused.status_code == 422, refused.text
+    assert "x_mm" in refused.text

@@ -28,10 +28,17 @@ from numpy.typing import NDArray
 from skimage.filters import difference_of_gaussians, window
 from skimage.registration import phase_cross_correlation
 
-from semphony.server.drivers import Driver, Progress, ScanRequest, StageTarget
+from semphony.server.drivers import Driver, Progress, ScanRequest, StagePose, StageTarget
 from semphony.server.drivers.errors import Cancelled
 
-__all__ = ["POOR_FIT_FRACTION", "AxisCalibration", "calibrate_axes", "decompose", "register"]
+__all__ = [
+    "POOR_FIT_FRACTION",
+    "AxisCalibration",
+    "calibrate_axes",
+    "decompose",
+    "move_targets",
+    "register",
+]
 
 # A fit whose residual exceeds this fraction of a move did not measure the axes (too little
 # texture under the beam, a move that did not happen): it is refused, not stored.
@@ -103,6 +110,14 @@ def _prepare(image: NDArray[Any]) -> NDArray[np.float64]:
     return np.asarray(band * hann, dtype=np.float64)
 
 
+def move_targets(pose: StagePose, step_um: float) -> list[StageTarget]:
+    """The stage targets of the moves: ±x and ±y by `step_um` from `pose`."""
+    return [
+        StageTarget(x_mm=pose.x_mm + ux * step_um / 1000, y_mm=pose.y_mm + uy * step_um / 1000)
+        for ux, uy in _MOVES
+    ]
+
+
 def _rot(deg: float) -> NDArray[np.float64]:
     a = math.radians(deg)
     return np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
@@ -129,12 +144,9 @@ def calibrate_axes(
     try:
         reference = driver.acquire(request, cancel=cancel)
         progress(1, total)
-        for i, (ux, uy) in enumerate(_MOVES, start=2):
+        for i, target in enumerate(move_targets(pose, step_um), start=2):
             if cancel.is_set():
                 raise Cancelled(f"calibration cancelled after {i - 2} of {len(_MOVES)} moves")
-            target = StageTarget(
-                x_mm=pose.x_mm + ux * step_um / 1000, y_mm=pose.y_mm + uy * step_um / 1000
-            )
             driver.move_stage(target, cancel=cancel)
             frame = driver.acquire(request, cancel=cancel)
             # The readback is what the controller believes; the reference frame's readback too.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from semphony.server import schemas
-from semphony.server.calibration import POOR_FIT_FRACTION, calibrate_axes
+from semphony.server.calibration import POOR_FIT_FRACTION, calibrate_axes, move_targets
 from semphony.server.drivers import ScanRequest
 from semphony.server.errors import ProblemError
 from semphony.server.operations import OperationContext, Outcome, Prepared
@@ -34,9 +34,13 @@ class CalibrationService:
         driver = ctx.driver
 
         def prepare() -> Prepared:
-            fov_um = driver.state().fov_um if body.fov_um is None else body.fov_um
-            # The beam must be on and the field within the device's range, as for any scan.
+            state = driver.state()
+            fov_um = state.fov_um if body.fov_um is None else body.fov_um
+            # The beam must be on and the field within the device's range, as for any scan, and
+            # every move within travel: refused before the first frame, not halfway.
             driver.prepare_acquire(ScanRequest(fov_um=fov_um))
+            for target in move_targets(state.stage, body.step_fraction * fov_um):
+                driver.prepare_move(target)
 
             def work(op: OperationContext) -> Outcome:
                 found = calibrate_axes(
