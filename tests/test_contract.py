@@ -68,6 +68,8 @@ OPERATION_IDS = frozenset(
         "set_detector",
         "move_stage",
         "autofocus",
+        "calibrate_axes",
+        "get_calibration",
         "set_optics",
         "start_acquisition",
         "get_operation",
@@ -97,6 +99,7 @@ SESSION_COMMANDS = frozenset(
         "set_detector",
         "move_stage",
         "autofocus",
+        "calibrate_axes",
         "set_optics",
         "start_acquisition",
     }
@@ -108,6 +111,7 @@ EXPECTED_LINKS: dict[str, frozenset[str]] = {
     "vent_chamber": frozenset({"get_operation", "cancel_operation"}),
     "move_stage": frozenset({"get_operation", "cancel_operation"}),
     "autofocus": frozenset({"get_operation", "cancel_operation"}),
+    "calibrate_axes": frozenset({"get_operation", "cancel_operation"}),
     "start_acquisition": frozenset({"get_operation", "cancel_operation"}),
     "get_operation": frozenset({"download_artifact", "cancel_operation"}),
     "save_roi": frozenset({"get_roi"}),
@@ -302,7 +306,18 @@ def test_a_nullable_field_is_never_hidden_behind_a_default_null_only() -> None:
 # A unit is a name segment: fov_um, clock_s, clock_s_start (WIRE.md's name for the start time).
 UNIT_SEGMENT = re.compile(r"_(um|mm|deg|us|s|kv|na)(_|$)")
 DIMENSIONLESS = frozenset(
-    {"min", "max", "gain", "offset", "gamma", "factor", "sharpness", "start_sharpness"}
+    {
+        "min",
+        "max",
+        "gain",
+        "offset",
+        "gamma",
+        "factor",
+        "sharpness",
+        "start_sharpness",
+        "step_fraction",
+        "scale",
+    }
 )
 
 

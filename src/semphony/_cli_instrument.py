@@ -1,4 +1,4 @@
-"""`semphony state | beam | stop | chamber | autofocus | sim reload | local clean`: by hand."""
+"""`semphony state | beam | stop | chamber | autofocus | calibrate | sim reload | local clean`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,27 @@ def _autofocus(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name="semphony calibrate") as (_, session):
+        found = session.stage.calibrate(
+            fov_um=args.fov_um,
+            step_fraction=args.step_fraction,
+            resolution=args.resolution,
+            progress=True,
+        )
+    (a, b), (c, d) = found.matrix
+    console.print(
+        f"image-to-stage matrix for {found.instrument!r}: [[{a:+.4f}, {b:+.4f}], "
+        f"[{c:+.4f}, {d:+.4f}]] (the simulator's own: [[+1, 0], [0, -1]])"
+    )
+    console.print(
+        f"scale {found.scale:.4f}, {'mirrored y, ' if found.mirrored_y else ''}rotated "
+        f"{found.rotation_deg:+.2f}°; residual {found.residual_um:.3f} µm over "
+        f"{len(found.moves)} moves of {found.step_um:g} µm; stored, find_roi uses it"
+    )
+    return 0
+
+
 def _sim_reload(args: argparse.Namespace, console: Console) -> int:
     with open_client(args, console) as client:
         truth = client.simulator.reload(
@@ -99,7 +120,7 @@ def _session_parser(sub: Any, name: str, help_text: str, func: Any) -> argparse.
 
 
 def add_instrument_parsers(sub: Any) -> None:
-    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `sim` and `local`."""
+    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `calibrate`, `sim` and `local`."""
     state = sub.add_parser("state", help="the instrument's state (a read)")
     add_connection_arguments(state, prepare=False)
     state.set_defaults(func=_state)
@@ -115,6 +136,18 @@ def add_instrument_parsers(sub: Any) -> None:
     )
     focus.add_argument("--fov-um", type=float, required=True, help="FOV to focus at (µm)")
     focus.add_argument("--span-mm", type=float, default=None, help="sweep ± this WD (mm)")
+
+    text = "measure how image x/y map to stage x/y with known stage moves, and store it"
+    calibrate = sub.add_parser("calibrate", help=text, description=text)
+    add_connection_arguments(calibrate)
+    calibrate.set_defaults(func=_calibrate)
+    calibrate.add_argument("--fov-um", type=float, default=None, help="FOV (µm; default current)")
+    calibrate.add_argument(
+        "--step-fraction", type=float, default=None, help="each move × FOV (default 0.25)"
+    )
+    calibrate.add_argument(
+        "--resolution", type=int, default=None, help="square frames, pixels (default 256)"
+    )
 
     sim = sub.add_parser("sim", help="the simulated SEM's controls")
     sim_sub = sim.add_subparsers(dest="subcommand", required=True, metavar="{reload}")

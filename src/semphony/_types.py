@@ -18,6 +18,8 @@ from semphony._state import StagePose, WireModel
 __all__ = [
     "AuditEntry",
     "AutofocusResult",
+    "AxisCalibration",
+    "CalibrationMove",
     "ClearancePoint",
     "Conventions",
     "DetectorInfo",
@@ -132,6 +134,36 @@ class Conventions(WireModel):
     beam_shift_axes: str
 
 
+class CalibrationMove(WireModel):
+    """One calibration move: the stage's (read back) and where the image showed it (µm)."""
+
+    stage_dx_um: float
+    stage_dy_um: float
+    image_dx_um: float
+    image_dy_um: float
+
+
+class AxisCalibration(WireModel):
+    """The measured image-to-stage axes (`semphony calibrate`, `GET /v1/calibration`).
+
+    `matrix` maps an image offset (pixels × pixel size in µm, x right, y down) to the column
+    offset along the stage axes (µm) at zero scan rotation, stage rotation and tilt; the
+    simulator's own convention is ``[[1, 0], [0, -1]]``, against which `scale`, `mirrored_y` and
+    `rotation_deg` describe it. `residual_um` is the fit's root-mean-square misfit."""
+
+    instrument: str
+    matrix: list[list[float]]
+    scale: float
+    mirrored_y: bool
+    rotation_deg: float
+    residual_um: float
+    fov_um: float
+    step_um: float
+    resolution: int
+    moves: list[CalibrationMove]
+    measured_at: datetime
+
+
 class DeviceInfo(WireModel):
     """The device (`GET /v1/device`): driver, model, capabilities, limits, conventions."""
 
@@ -147,6 +179,7 @@ class DeviceInfo(WireModel):
     scan_speeds: list[ScanSpeed]
     stage_repeatability_um: float
     conventions: Conventions
+    calibration: AxisCalibration | None = None
 
     @property
     def detector_modes(self) -> list[str]:

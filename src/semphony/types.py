@@ -1,5 +1,5 @@
 """The typed answers of the SDK, for annotations: what `client.device()`, `session.state()`,
-`run.audit()`, `client.simulator.truth()` and `client.rois` return.
+`run.audit()`, `client.simulator.truth()`, `session.stage.calibrate()` and `client.rois` return.
 
 Each is frozen, keeps keys a newer server adds, and has `to_dict()` and `from_dict()`.
 """
@@ -8,6 +8,8 @@ from semphony._records import OpticsSnapshot, RoiLevelRecord, RoiRecord
 from semphony._state import DetectorState, InstrumentState, Lease, StagePose
 from semphony._types import (
     AuditEntry,
+    AxisCalibration,
+    CalibrationMove,
     Conventions,
     DetectorInfo,
     DeviceInfo,
@@ -29,6 +31,8 @@ from semphony._types import (
 
 __all__ = [
     "AuditEntry",
+    "AxisCalibration",
+    "CalibrationMove",
     "Conventions",
     "DetectorInfo",
     "DetectorState",

@@ -53,6 +53,7 @@ _DEVICE_RANGED = [
     "set_detector",
     "start_acquisition",
     "autofocus",
+    "calibrate_axes",
 ]
 
 _CHECKS = [

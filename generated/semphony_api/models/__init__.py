@@ -9,8 +9,11 @@ from .audit_entry_params import AuditEntryParams
 from .audit_list import AuditList
 from .autofocus_request import AutofocusRequest
 from .autofocus_result import AutofocusResult
+from .axis_calibration import AxisCalibration
 from .beam import Beam
 from .bit_depth import BitDepth
+from .calibration_move import CalibrationMove
+from .calibration_request import CalibrationRequest
 from .clearance_point import ClearancePoint
 from .conventions import Conventions
 from .detector import Detector
@@ -66,8 +69,11 @@ __all__ = (
     "AuditList",
     "AutofocusRequest",
     "AutofocusResult",
+    "AxisCalibration",
     "Beam",
     "BitDepth",
+    "CalibrationMove",
+    "CalibrationRequest",
     "ClearancePoint",
     "Conventions",
     "Detector",

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.axis_calibration import AxisCalibration
     from ..models.conventions import Conventions
     from ..models.detector import Detector
     from ..models.device_limits import DeviceLimits
@@ -40,9 +43,13 @@ class DeviceInfo:
     """ the stage's positioning repeatability (one sigma) """
     conventions: Conventions
     """ how image axes, rotations and beam shift relate to the stage """
+    calibration: AxisCalibration | None | Unset = UNSET
+    """ the stored axis calibration (`GET /v1/calibration`), null until measured """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.axis_calibration import AxisCalibration
+
         driver = self.driver
 
         model = self.model
@@ -73,6 +80,14 @@ class DeviceInfo:
 
         conventions = self.conventions.to_dict()
 
+        calibration: dict[str, Any] | None | Unset
+        if isinstance(self.calibration, Unset):
+            calibration = UNSET
+        elif isinstance(self.calibration, AxisCalibration):
+            calibration = self.calibration.to_dict()
+        else:
+            calibration = self.calibration
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,11 +106,14 @@ class DeviceInfo:
                 "conventions": conventions,
             }
         )
+        if calibration is not UNSET:
+            field_dict["calibration"] = calibration
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.axis_calibration import AxisCalibration
         from ..models.conventions import Conventions
         from ..models.detector import Detector
         from ..models.device_limits import DeviceLimits
@@ -136,6 +154,23 @@ class DeviceInfo:
 
         conventions = Conventions.from_dict(d.pop("conventions"))
 
+        def _parse_calibration(data: object) -> AxisCalibration | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                calibration_type_0 = AxisCalibration.from_dict(data)
+
+                return calibration_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AxisCalibration | None | Unset, data)
+
+        calibration = _parse_calibration(d.pop("calibration", UNSET))
+
         device_info = cls(
             driver=driver,
             model=model,
@@ -149,6 +184,7 @@ class DeviceInfo:
             scan_speeds=scan_speeds,
             stage_repeatability_um=stage_repeatability_um,
             conventions=conventions,
+            calibration=calibration,
         )
 
         device_info.additional_properties = d

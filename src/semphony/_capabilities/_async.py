@@ -13,7 +13,7 @@ from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, Optic
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
-from semphony._types import AutofocusResult
+from semphony._types import AutofocusResult, AxisCalibration
 from semphony._wire import AsyncTransport, calls, one
 from semphony.models import AcquisitionConfig, AcquisitionResult
 
@@ -76,6 +76,22 @@ class AsyncStageControl(_Capability):
     async def move_by(self, **move: Unpack[MoveArgs]) -> StagePose:
         """Move by a step (`x=`, `y=`, … and `timeout_s=`); the pose after."""
         return await self._runner.run(_steps.move(self._context, "move_by", True, move))
+
+    async def calibrate(
+        self,
+        *,
+        fov_um: float | None = None,
+        step_fraction: float | None = None,
+        resolution: int | None = None,
+        timeout_s: float | None = None,
+        progress: ProgressArg = None,
+    ) -> AxisCalibration:
+        """Measure how image x/y map to stage x/y: a frame at `fov_um` (default the current FOV)
+        after stage moves of ± `step_fraction` × FOV (default 0.25) in x and y, registered; the
+        fitted matrix is stored for the instrument and `find_roi` uses it. The stage returns."""
+        return await self._runner.run(
+            _steps.calibrate(self._context, fov_um, step_fraction, resolution, timeout_s, progress)
+        )
 
 
 class AsyncOpticsControl(_Capability):

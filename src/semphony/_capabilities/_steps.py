@@ -31,7 +31,7 @@ from semphony._state import (
     StageMoveCommand,
     StagePose,
 )
-from semphony._types import AutofocusResult, Operation
+from semphony._types import AutofocusResult, AxisCalibration, Operation
 from semphony._wire import Download, Downloaded, Offload, Steps, calls
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, AcquisitionResult
@@ -151,6 +151,31 @@ def move(context: Context, name: str, relative: bool, args: MoveArgs) -> Steps[S
     if not isinstance(pose, dict):
         raise InvalidResponseError(f"the move operation {done.id} has no pose in its result")
     return StagePose.from_dict(pose)
+
+
+def calibrate(
+    context: Context,
+    fov_um: float | None,
+    step_fraction: float | None,
+    resolution: int | None,
+    timeout_s: float | None,
+    progress: ProgressArg,
+) -> Steps[AxisCalibration]:
+    """Measure the image-to-stage axes with stage moves ± x, ± y and wait; the calibration."""
+    state: InstrumentState = yield calls.state()
+    step_mm = (step_fraction or 0.25) * (fov_um or state.fov_um) / 1000
+    # The server makes each move from the start pose; the guardrails judge them all first.
+    for x, y in ((step_mm, 0.0), (-step_mm, 0.0), (0.0, step_mm), (0.0, -step_mm)):
+        context.guardrails.check(StageMoveCommand(x, y, None, None, None, relative=True), state)
+    operation: Operation = yield calls.calibrate_axes(
+        context.session_id, fov_um, step_fraction, resolution
+    )
+    done = yield from wait_operation(
+        operation, context.options, timeout_s=timeout_s, progress=progress, description="calibrate"
+    )
+    if not isinstance(done.result, dict):
+        raise InvalidResponseError(f"the calibration operation {done.id} has no result")
+    return AxisCalibration.from_dict(done.result)
 
 
 def autofocus(

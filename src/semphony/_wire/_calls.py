@@ -37,6 +37,7 @@ from semphony_api.api.simulator import sim_inject_fault as _sim_inject_fault
 from semphony_api.api.simulator import sim_reload as _sim_reload
 from semphony_api.api.simulator import sim_set_detector as _sim_set_detector
 from semphony_api.api.simulator import sim_truth as _sim_truth
+from semphony_api.api.stage import calibrate_axes as _calibrate_axes
 from semphony_api.api.stage import move_stage as _move_stage
 from semphony_api.api.stage import stop_session as _stop_session
 from semphony_api.api.system import get_device as _get_device
@@ -46,6 +47,7 @@ from semphony_api.models.acquisition_config import AcquisitionConfig as ConfigDo
 from semphony_api.models.audit_list import AuditList
 from semphony_api.models.autofocus_request import AutofocusRequest
 from semphony_api.models.beam import Beam
+from semphony_api.models.calibration_request import CalibrationRequest
 from semphony_api.models.detector_request import DetectorRequest
 from semphony_api.models.device_info import DeviceInfo as DeviceDoc
 from semphony_api.models.health import Health as HealthDoc
@@ -94,6 +96,7 @@ __all__ = [
     "audit_log",
     "audit_page",
     "autofocus",
+    "calibrate_axes",
     "cancel_operation",
     "chamber",
     "create_run",
@@ -246,6 +249,15 @@ def autofocus(session_id: str, fov_um: float, span_mm: float | None) -> Call[Ope
         values["span_mm"] = span_mm
     kwargs = {"session_id": session_id, "body": AutofocusRequest.from_dict(values)}
     return Call(_autofocus, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
+
+
+def calibrate_axes(
+    session_id: str, fov_um: float | None, step_fraction: float | None, resolution: int | None
+) -> Call[Operation]:
+    given = {"fov_um": fov_um, "step_fraction": step_fraction, "resolution": resolution}
+    body = CalibrationRequest.from_dict({k: v for k, v in given.items() if v is not None})
+    kwargs = {"session_id": session_id, "body": body}
+    return Call(_calibrate_axes, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
 
 
 def set_optics(session_id: str, command: OpticsCommand) -> Call[InstrumentState]:

@@ -37,6 +37,7 @@ from skimage.transform import resize
 from semphony._exceptions import SemphonyGuardrailException
 from semphony._records import RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
+from semphony.roi._axes import axes_from_device
 from semphony.roi._focus import needs_refocus, sharpness
 from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
@@ -180,6 +181,7 @@ class _Finder:
         self.max_iterations = max_iterations
         self.display = display
         device = _device(session)
+        self.axes = axes_from_device(device)
         self.repeatability_um = float(device.get("stage_repeatability_um") or 0.0)
         limits = device.get("limits") or {}
         self.beam_shift_x_um = _range(limits.get("beam_shift_x_um"))
@@ -234,6 +236,7 @@ class _Finder:
             r_deg=float(stage.get("r_deg", 0.0)),
             scan_rotation_deg=float(applied.get("scan_rotation_deg", 0.0)),
             t_deg=float(stage.get("t_deg", 0.0)),
+            raster=self.axes.raster,
         )
         return image, result, pixel_um, frame
 
@@ -263,6 +266,7 @@ class _Finder:
 
     def _make_upright(self, angle_deg: float) -> None:
         """Turn the image by `angle_deg` so it shows the reference upright."""
+        angle_deg *= self.axes.rotation_sense
         if self.upright == "scan_rotation":
             rho = self.session.state().scan_rotation_deg + angle_deg
             rho = (rho + 180.0) % 360.0 - 180.0
@@ -746,6 +750,7 @@ def find_roi(
             state.stage.y_mm + shift_stage[1] / 1000.0,
         ],
         "scan_rotation_deg": state.scan_rotation_deg,
+        "axis_calibration": finder.axes.describe(),
         "reason": outcome.reason,
     }
     final_pose = {

@@ -3,7 +3,9 @@
 The conventions are those `GET /v1/device` publishes and the simulator implements:
 
 - an image offset ``(dx, dy)`` in pixels (x right, y down, as `registration` reports it) is the
-  raster offset ``q = (dx·p, −dy·p)`` µm with y pointing up (image rows run along stage −y);
+  raster offset ``q = (dx·p, −dy·p)`` µm with y pointing up (image rows run along stage −y), or
+  ``q = M·(dx·p, dy·p)`` where the instrument's axes were measured (`semphony calibrate`, the
+  matrix ``M`` of `semphony.roi._axes`);
 - the scan rotation ρ turns the raster counter-clockwise, so raster offset ``q`` lands at the
   column offset ``d = R(ρ)·q + b``, ``b`` being the beam shift;
 - tilt t about stage x foreshortens y: ``d' = (d_x, d_y / cos t)``;
@@ -27,12 +29,16 @@ from dataclasses import dataclass
 
 __all__ = [
     "Frame",
+    "Matrix",
     "Step",
     "grid_offsets",
     "plan_rotation",
     "plan_xy",
     "rotate",
 ]
+
+
+Matrix = tuple[tuple[float, float], tuple[float, float]]
 
 
 def rotate(x: float, y: float, angle_deg: float) -> tuple[float, float]:
@@ -49,10 +55,15 @@ class Frame:
     r_deg: float = 0.0
     scan_rotation_deg: float = 0.0
     t_deg: float = 0.0
+    raster: Matrix | None = None  # the calibrated image-to-raster matrix; None: diag(1, −1)
 
     def raster_um(self, offset_px: tuple[float, float], pixel_um: float) -> tuple[float, float]:
         """An image offset in pixels (y down) as a raster offset in µm (y up)."""
-        return offset_px[0] * pixel_um, -offset_px[1] * pixel_um
+        x, y = offset_px[0] * pixel_um, offset_px[1] * pixel_um
+        if self.raster is None:
+            return x, -y
+        (a, b), (c, d) = self.raster
+        return a * x + b * y, c * x + d * y
 
     def column_to_stage_um(self, dx_um: float, dy_um: float) -> tuple[float, float]:
         """A column offset (beam-shift axes, µm) as the stage offset that reaches the same point."""

@@ -12,6 +12,7 @@ __all__ = [
     "AcquisitionConfig",
     "AcquisitionResult",
     "BeamRequest",
+    "CalibrationRequest",
     "DetectorRequest",
     "InstrumentState",
     "Operation",
@@ -166,6 +167,14 @@ class AutofocusRequest(_Request):
 
     fov_um: float = Field(gt=0, le=_FOV_UM)
     span_mm: float | None = Field(default=None, ge=0.001, le=10)
+
+
+class CalibrationRequest(_Request):
+    """Measure the image-to-stage axes with stage moves of `step_fraction` × `fov_um` (± x, ± y)."""
+
+    fov_um: float | None = Field(default=None, gt=0, le=_FOV_UM)
+    step_fraction: float = Field(default=0.25, ge=0.05, le=0.5)
+    resolution: int = Field(default=256, ge=64, le=2048)
 
 
 class OpticsSettings(_Request):

@@ -106,6 +106,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=120.0,
         help="how long the stage may report busy before a move is stopped and fails",
     )
+    parser.add_argument(
+        "--instrument",
+        default="local",
+        help="the name this instrument's axis calibration is stored under (default local)",
+    )
+    parser.add_argument(
+        "--sim-mirror-y",
+        action="store_true",
+        help="sim driver: image rows run along stage +y (another instrument's convention)",
+    )
+    parser.add_argument(
+        "--sim-scan-turn",
+        type=int,
+        choices=[0, 90, 180, 270],
+        default=0,
+        help="sim driver: images turned this many degrees counter-clockwise against the stage",
+    )
     parser.add_argument("--tls-cert", type=Path, default=None, help="TLS certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, default=None, help="TLS private key (PEM)")
     parser.add_argument(
@@ -143,6 +160,9 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         tescan_host=args.tescan_host,
         tescan_port=args.tescan_port,
         tescan_move_timeout_s=args.tescan_move_timeout_s,
+        instrument=args.instrument,
+        sim_mirror_y=args.sim_mirror_y,
+        sim_scan_turn_deg=args.sim_scan_turn,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         insecure=args.insecure,

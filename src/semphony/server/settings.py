@@ -100,6 +100,11 @@ class ServerSettings(BaseModel):
     specimen_path: Path | None = None
     specimen_pixel_um: float | None = Field(None, gt=0, allow_inf_nan=False)
     realtime: float = Field(0.0, ge=0, allow_inf_nan=False, description="0 = never sleep")
+    # The name the instrument's calibration is stored under (one store may serve several).
+    instrument: str = Field("local", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    # The sim driver's image convention against its stage (drivers.axes): for calibration tests.
+    sim_mirror_y: bool = False
+    sim_scan_turn_deg: Literal[0, 90, 180, 270] = 0
     tls_cert: Path | None = None
     tls_key: Path | None = None
     insecure: bool = False
@@ -160,6 +165,12 @@ class ServerSettings(BaseModel):
             )
         if self.specimen_path is not None and not self.specimen_path.is_file():
             raise ValueError(f"specimen_path: {self.specimen_path} is not a readable file")
+        if self.driver != "sim" and (self.sim_mirror_y or self.sim_scan_turn_deg):
+            raise ValueError(
+                "sim_mirror_y and sim_scan_turn_deg: only the sim driver turns its images "
+                f"(--sim-mirror-y, --sim-scan-turn); the {self.driver!r} driver shows what the "
+                "instrument shows (measure it with `semphony calibrate`)"
+            )
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key: give both (certificate and key) or neither")
         for name, path in (("tls_cert", self.tls_cert), ("tls_key", self.tls_key)):

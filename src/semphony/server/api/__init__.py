@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from semphony.server.api import artifacts, commands, operations, rois, runs, sessions, system
+from semphony.server.api import (
+    artifacts,
+    calibration,
+    commands,
+    operations,
+    rois,
+    runs,
+    sessions,
+    system,
+)
 from semphony.server.api._unavailable import router as simulator_unavailable
 
 __all__ = ["api_router", "simulator_unavailable"]
 
-_MODULES = (system, runs, sessions, commands, operations, artifacts, rois)
+_MODULES = (system, runs, sessions, commands, calibration, operations, artifacts, rois)
 
 api_router = APIRouter()
 for _module in _MODULES:

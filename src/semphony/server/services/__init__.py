@@ -2,8 +2,9 @@
 
 `Services.build` wires them: `system` (health, device, state), `runs`, `sessions`, `commands`
 (beam, optics, detector, stop, pump, vent, move), `acquisitions`, `artifacts`, `operations`,
-`rois`, and `simulator` (only when the driver is the simulator). Services are synchronous (the
-routes run them in bounded pools, never on the event loop), except waiting for an operation.
+`rois`, `calibration` (the image-to-stage axes), and `simulator` (only when the driver is the
+simulator). Services are synchronous (the routes run them in bounded pools, never on the event
+loop), except waiting for an operation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from semphony.server.services._context import API_VERSION, ServiceContext
 from semphony.server.services.acquisitions import AcquisitionService
 from semphony.server.services.artifacts import ArtifactService
 from semphony.server.services.audit import Actor, Auditor
+from semphony.server.services.calibration import CalibrationService
 from semphony.server.services.commands import CommandService
 from semphony.server.services.operations import CANCEL_SETTLE_S, OperationService
 from semphony.server.services.rois import RoiService
@@ -43,6 +45,7 @@ _COMMAND_OF_KIND = {
     "vent": "chamber.vent",
     "move": "stage.move",
     "acquisition": "acquisition.start",
+    "calibration": "stage.calibrate",
 }
 
 
@@ -67,6 +70,7 @@ class Services:
     artifacts: ArtifactService
     operations: OperationService
     rois: RoiService
+    calibration: CalibrationService
     simulator: SimulatorService | None
 
     @classmethod
@@ -89,9 +93,10 @@ class Services:
             from semphony.server.services.simulator import SimulatorService
 
             simulator = SimulatorService(ctx, driver, commands)
+        calibration = CalibrationService(ctx, commands)
         services = cls(
             ctx=ctx,
-            system=SystemService(ctx, simulator=simulator is not None),
+            system=SystemService(ctx, simulator=simulator is not None, calibration=calibration),
             runs=runs,
             sessions=sessions,
             commands=commands,
@@ -99,6 +104,7 @@ class Services:
             artifacts=ArtifactService(ctx),
             operations=OperationService(ctx, runs),
             rois=RoiService(ctx),
+            calibration=calibration,
             simulator=simulator,
         )
         leases.on_expire = sessions.on_expire

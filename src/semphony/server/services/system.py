@@ -7,6 +7,7 @@ from typing import Any
 from semphony.server import mapping, schemas
 from semphony.server.drivers.types import DriverHealth
 from semphony.server.services._context import API_VERSION, ServiceContext, server_version
+from semphony.server.services.calibration import CalibrationService
 
 __all__ = ["SystemService"]
 
@@ -14,9 +15,12 @@ __all__ = ["SystemService"]
 class SystemService:
     """`GET /v1/health`, `/v1/device`, `/v1/state`."""
 
-    def __init__(self, ctx: ServiceContext, *, simulator: bool) -> None:
+    def __init__(
+        self, ctx: ServiceContext, *, simulator: bool, calibration: CalibrationService
+    ) -> None:
         self._ctx = ctx
         self._simulator = simulator
+        self._calibration = calibration
         self._server_version = server_version()
         self._health = DriverHealth(ok=True, detail="not checked yet")
 
@@ -35,9 +39,10 @@ class SystemService:
         return self._health
 
     def device(self) -> dict[str, Any]:
-        """The device description in the contract's `DeviceInfo` shape."""
+        """The device description in the contract's `DeviceInfo` shape, with the stored axis
+        calibration (None until `semphony calibrate` measured one)."""
         info = self._ctx.driver.device_info()
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"calibration": self._calibration.current()}
         if self._simulator and "simulator" not in info.capabilities:
             extra["capabilities"] = [*info.capabilities, "simulator"]
         return mapping.device_document(

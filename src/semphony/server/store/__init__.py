@@ -3,9 +3,10 @@
 ``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default, or PostgreSQL named by
 a ``postgresql://`` URL), migrates it, and
 hands out the repositories: ``runs``, ``sessions``, ``operations``, ``artifacts``, ``rois``,
-``idempotency``, ``audit`` and ``snapshots``. Every write is a transaction; several calls that
-must land together go inside ``with store.transaction():`` (nested writes join it). Records are
-frozen dataclasses with timezone-aware UTC timestamps; the clock is injectable for tests.
+``idempotency``, ``audit``, ``snapshots`` and ``calibrations``. Every write is a transaction;
+several calls that must land together go inside ``with store.transaction():`` (nested writes
+join it). Records are frozen dataclasses with timezone-aware UTC timestamps; the clock is
+injectable for tests.
 Errors are the store family of `semphony.server.errors`.
 """
 
@@ -22,6 +23,7 @@ from semphony.server.store._rows import Clock, ts
 from semphony.server.store._schema import SCHEMA_VERSION, migrate, schema_version
 from semphony.server.store.artifacts import ArtifactRepository
 from semphony.server.store.audit import AuditRepository
+from semphony.server.store.calibrations import CalibrationRecord, CalibrationRepository
 from semphony.server.store.idempotency import IdempotencyRepository
 from semphony.server.store.operations import UNSET, OperationRepository
 from semphony.server.store.records import (
@@ -52,6 +54,7 @@ __all__ = [
     "ArtifactRecord",
     "AuditOutcome",
     "AuditRecord",
+    "CalibrationRecord",
     "Database",
     "IdempotentRequest",
     "JsonObject",
@@ -125,6 +128,7 @@ class Store:
         self.idempotency = IdempotencyRepository(database, clock, idempotency_ttl_s)
         self.audit = AuditRepository(database, clock)
         self.snapshots = SnapshotRepository(database, clock)
+        self.calibrations = CalibrationRepository(database, clock)
 
     def close(self) -> None:
         """Close the database; the store is unusable afterwards."""

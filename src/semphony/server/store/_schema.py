@@ -144,6 +144,14 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE audit ADD COLUMN source TEXT",
         "ALTER TABLE audit ADD COLUMN repeats INTEGER",
     ),
+    # 5: the measured image-to-stage axis calibration, one per instrument (by name)
+    (
+        """CREATE TABLE calibrations (
+            instrument TEXT PRIMARY KEY,
+            calibration TEXT NOT NULL,
+            measured_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from semphony.server.drivers.axes import AxisConvention
 from semphony.server.drivers.sim.stage import POSITION_SIGMA_UM
 from semphony.server.drivers.types import DetectorInfo, DeviceInfo, Limits, ScanRequest
 
-__all__ = ["CONVENTIONS", "INFO", "LIMITS", "PUMP_S", "SCAN_SPEEDS_US", "VENT_S"]
+__all__ = ["CONVENTIONS", "INFO", "LIMITS", "PUMP_S", "SCAN_SPEEDS_US", "VENT_S", "with_axes"]
 
 SCAN_SPEEDS_US: tuple[float, ...] = (0.1, 0.32, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 PUMP_S = 180.0
@@ -73,3 +76,23 @@ INFO = DeviceInfo(
     stage_repeatability_um=2 * POSITION_SIGMA_UM,
     conventions=CONVENTIONS,
 )
+
+
+def with_axes(info: DeviceInfo, axes: AxisConvention) -> DeviceInfo:
+    """`info` for a simulator whose images follow `axes`: the image axes it publishes say so."""
+    if axes.is_default:
+        return info
+    where = axes.conventions()
+    image_x, image_y = where["image_x"], where["image_y"]
+    return replace(
+        info,
+        conventions={
+            **info.conventions,
+            "image_x": f"{image_x} (columns, left to right)",
+            "image_y": f"{image_y} (rows, top to bottom)",
+            "image_x_axis": image_x.removeprefix("stage "),
+            "image_y_axis": image_y.removeprefix("stage "),
+            "mirror_y": where["mirror_y"],
+            "scan_turn_deg": where["scan_turn_deg"],
+        },
+    )

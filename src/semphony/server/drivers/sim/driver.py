@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from semphony.server.drivers.axes import AxisConvention
 from semphony.server.drivers.base import Driver
 from semphony.server.drivers.errors import Cancelled, DeviceFault
 from semphony.server.drivers.sim import controls
-from semphony.server.drivers.sim.device import INFO, PUMP_S, VENT_S
+from semphony.server.drivers.sim.device import INFO, PUMP_S, VENT_S, with_axes
 from semphony.server.drivers.sim.faults import MOVE_STOPPED_CODE
 from semphony.server.drivers.sim.model import SimInstrument
 from semphony.server.drivers.sim.optics import Response, blur_um, render_frame
@@ -42,7 +43,9 @@ class SimDriver(Driver):
 
     `seed` fixes the specimen and every random stream; `specimen_kind` is texture, periodic or
     sparse, unless `specimen_image` (any 2-D array) is given with `specimen_pixel_um`, in which case
-    the image is centred on the stage origin. `realtime` > 0 sleeps that many real seconds per
+    the image is centred on the stage origin. `axes` turns or mirrors every image relative to the
+    stage (`semphony.server.drivers.axes`), as another instrument's convention would, and
+    `device_info` says so. `realtime` > 0 sleeps that many real seconds per
     instrument second (0 never sleeps); a cancel wakes every such sleep at once.
 
     It is `Persistent` (snapshot/restore). Its state lives in memory, so every read is free
@@ -56,16 +59,19 @@ class SimDriver(Driver):
         specimen_image: NDArray[np.generic] | None = None,
         specimen_pixel_um: float | None = None,
         realtime: float = 0.0,
+        axes: AxisConvention | None = None,
     ) -> None:
         super().__init__()
         self.seed = int(seed)
+        self.axes = AxisConvention() if axes is None else axes
+        self._own_info = with_axes(INFO, self.axes)
         self._sim = SimInstrument(seed, specimen_kind, specimen_image, specimen_pixel_um, realtime)
         self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semphony-render")
 
     # ------------------------------------------------------------------ driver hooks
 
     def _do_device_info(self) -> DeviceInfo:
-        return INFO
+        return self._own_info
 
     def _do_state(self) -> InstrumentStateSnapshot:
         return self._sim.state()
@@ -180,6 +186,7 @@ class SimDriver(Driver):
             d = sim.detector
             response = Response(gain=d.gain, offset=d.offset, gamma=d.gamma)
             start = sim.clock.now_s
+        sim_w, sim_h, sim_fov_um = self.axes.sim_size(*plan.resolution, plan.fov_um)
         # The frame renders beside the scan's clock, not before it: a cancel (or a fault) ends
         # the scan at once, as on an instrument, and the unfinished render is thrown away.
         rendering = self._renderer.submit(
@@ -187,8 +194,8 @@ class SimDriver(Driver):
             sim.specimen,
             geom,
             mode=plan.mode,
-            resolution=plan.resolution,
-            fov_um=plan.fov_um,
+            resolution=(sim_w, sim_h),
+            fov_um=sim_fov_um,
             blur_sigma_um=blur,
             dwell_us=plan.dwell_time_us,
             beam_current_na=current,
@@ -222,7 +229,8 @@ class SimDriver(Driver):
             progress(done, height)
         with self._wire():
             end = sim.clock.now_s
-        return ScanData(pixels=rendering.result(), clock_s_start=start, clock_s_end=end)
+        pixels = self.axes.apply(rendering.result())
+        return ScanData(pixels=pixels, clock_s_start=start, clock_s_end=end)
 
     def _do_stop_motion(self) -> None:
         # Running scans and moves wake on their cancel event, which the base has set, and stop

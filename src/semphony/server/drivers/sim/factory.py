@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from semphony.server.drivers.axes import AxisConvention
 from semphony.server.drivers.sim.driver import SimDriver
 
 __all__ = ["from_settings", "read_specimen_image"]
@@ -31,7 +32,8 @@ def read_specimen_image(path: Path) -> NDArray[np.float64]:
 
 
 def from_settings(settings: Any) -> SimDriver:
-    """A simulator for the settings' seed, specimen (kind, or image and pixel size) and realtime."""
+    """A simulator for the settings' seed, specimen (kind, or image and pixel size), realtime and
+    axis convention."""
     path = getattr(settings, "specimen_path", None)
     image = read_specimen_image(Path(path)) if path is not None else None
     return SimDriver(
@@ -40,4 +42,8 @@ def from_settings(settings: Any) -> SimDriver:
         specimen_image=image,
         specimen_pixel_um=getattr(settings, "specimen_pixel_um", None),
         realtime=float(getattr(settings, "realtime", 0.0)),
+        axes=AxisConvention(
+            mirror_y=bool(getattr(settings, "sim_mirror_y", False)),
+            scan_turn_deg=int(getattr(settings, "sim_scan_turn_deg", 0)),
+        ),
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from semphony.server.drivers import OpticsSettings, StagePose
+from semphony.server.drivers.axes import AxisConvention
 from semphony.server.drivers.tescan._codec import WAIT_A, WAIT_B, WAIT_C, WAIT_D
 from semphony.server.drivers.tescan._commands import Version, parse_version
 from semphony.server.drivers.tescan.emulator._faults import Faults
@@ -53,8 +54,7 @@ class EmulatorConfig:
 
     def __post_init__(self) -> None:
         parse_version(self.protocol_version)
-        if self.scan_turn_deg not in (0, 90, 180, 270):
-            raise ValueError(f"scan_turn_deg={self.scan_turn_deg!r} must be 0, 90, 180 or 270")
+        AxisConvention(self.mirror_y, self.scan_turn_deg)  # refuses a turn that is not k·90°
         TimeScale(self.time_scale)
 
 

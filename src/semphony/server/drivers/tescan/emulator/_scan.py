@@ -1,17 +1,10 @@
 """The emulated scan generator: ``ScScanXY`` checks, rendering through the axis convention, and
 ``ScData`` streaming paced by instrument time.
 
-**Axis convention.** The simulator renders an image S whose columns run along stage +x and whose
-rows (top to bottom) run along stage −y. The emulator sends E = mirror(turn(S)):
-
-- ``scan_turn_deg`` k·90 (0, 90, 180, 270): ``turn(S) = numpy.rot90(S, k)``, the picture turned
-  counter-clockwise as displayed (row 0 at the top). For 90° and 270° the simulator renders the
-  transposed size (E's width × height is S's height × width) over a field whose width is E's height,
-  so E's pixels stay square with pixel size view field / E's width;
-- ``mirror_y``: ``numpy.flipud``: image rows run the other way along the stage.
-
-`conventions()` spells out where image +x and image +y (down the rows) point on the stage for any
-setting. The sub-rectangle left..right × top..bottom (inclusive) is then cut out of E.
+**Axis convention.** The emulator sends the simulator's image through the configured
+`semphony.server.drivers.axes.AxisConvention` (mirrored y, scan turned by quarter turns), the same
+code the ``sim`` driver uses. The sub-rectangle left..right × top..bottom (inclusive) is then cut
+out of the whole image.
 
 **Timing.** A scan of h rows of w pixels at dwell d takes h·(w·d + 50 µs) of instrument time; it is
 sent in chunks of about 50 ms of it (at least one row), each after waiting that long × time scale.
@@ -33,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semphony.server.drivers import ScanRequest
+from semphony.server.drivers.axes import AxisConvention, conventions, transform
 from semphony.server.drivers.tescan._data import ScDataChunk
 from semphony.server.drivers.tescan.emulator._instrument import Instrument
 
@@ -43,33 +37,6 @@ CHUNK_S = 0.05
 INVALID = -1
 _log = logging.getLogger("semphony.sharksem.emulator")
 Pixels = NDArray[Any]  # uint8 or uint16
-
-
-def transform(sim_image: Pixels, mirror_y: bool, turn_deg: int) -> Pixels:
-    """E = mirror(turn(S)) as the module docstring defines it."""
-    image = np.rot90(sim_image, turn_deg // 90)
-    if mirror_y:
-        image = np.flipud(image)
-    return np.ascontiguousarray(image)
-
-
-def conventions(mirror_y: bool, turn_deg: int) -> dict[str, str]:
-    """Where image +x (columns, left to right) and image +y (rows, top to bottom) point."""
-    # Label each pixel of a 3×3 simulator image with its (row, column), transform it, and read
-    # which simulator step the emulated image's right and down neighbours of the centre are.
-    e = transform(np.arange(9, dtype=np.uint8).reshape(3, 3), mirror_y, turn_deg)
-    names = {(0, 1): "stage +x", (0, -1): "stage -x", (1, 0): "stage -y", (-1, 0): "stage +y"}
-
-    def direction(value: int) -> str:
-        row, col = divmod(value, 3)
-        return names[(row - 1, col - 1)]
-
-    return {
-        "image_x": direction(int(e[1, 2])),
-        "image_y": direction(int(e[2, 1])),
-        "mirror_y": str(mirror_y).lower(),
-        "scan_turn_deg": str(turn_deg),
-    }
 
 
 @dataclass(frozen=True)
@@ -114,8 +81,8 @@ def parse_scan(instrument: Instrument, args: tuple[int, ...]) -> ScanSpec | int:
 def render(instrument: Instrument, spec: ScanSpec, detector: int, bpp: int) -> Pixels:
     """The sub-rectangle of one frame as the detector sees it (call with the lock held)."""
     config = instrument.config
-    turned = config.scan_turn_deg in (90, 270)
-    sim_w, sim_h = (spec.height, spec.width) if turned else (spec.width, spec.height)
+    axes = AxisConvention(config.mirror_y, config.scan_turn_deg)
+    sim_w, sim_h, _ = axes.sim_size(spec.width, spec.height, 1.0)
     dtype = np.uint16 if bpp == 16 else np.uint8
     if not instrument.sim.state().beam_on:
         full: Pixels = np.zeros((spec.height, spec.width), dtype=dtype)
@@ -131,7 +98,7 @@ def render(instrument: Instrument, spec: ScanSpec, detector: int, bpp: int) -> P
                 bit_depth=bpp,
             )
         )
-        full = transform(sim_image, config.mirror_y, config.scan_turn_deg)
+        full = axes.apply(sim_image)
     crop = full[spec.top : spec.bottom + 1, spec.left : spec.right + 1]
     return np.ascontiguousarray(crop)
 

@@ -1,0 +1,300 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.calibration_request import CalibrationRequest
+from ...models.operation import Operation
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    session_id: str,
+    *,
+    body: CalibrationRequest,
+    lease_secret: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(lease_secret, Unset):
+        headers["Lease-Secret"] = lease_secret
+
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/sessions/{session_id}/calibration".format(
+            session_id=quote(str(session_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Operation | Problem | None:
+    if response.status_code == 202:
+        response_202 = Operation.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Operation | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    session_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CalibrationRequest,
+    lease_secret: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Operation | Problem]:
+    """Measure how image x/y map to stage x/y (operation).
+
+     Takes a reference frame at the current pose, then one after each stage move of `step_fraction` ×
+    `fov_um` along +x, −x, +y and −y, registers each against the reference, fits the 2×2 image-to-stage
+    matrix (sense, swap, rotation, scale) by least squares and returns the stage to where it started.
+    The result, an `AxisCalibration`, is stored for this instrument (`GET /v1/calibration`, and
+    `calibration` in `GET /v1/device`), and the SDK's `find_roi` uses it. Refused with 409
+    `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs.
+    Progress counts frames. Role: operator (the lease holder).
+
+    Args:
+        session_id (str):
+        lease_secret (str | Unset):
+        idempotency_key (str | Unset):
+        body (CalibrationRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Operation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        session_id=session_id,
+        body=body,
+        lease_secret=lease_secret,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    session_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CalibrationRequest,
+    lease_secret: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Operation | Problem | None:
+    """Measure how image x/y map to stage x/y (operation).
+
+     Takes a reference frame at the current pose, then one after each stage move of `step_fraction` ×
+    `fov_um` along +x, −x, +y and −y, registers each against the reference, fits the 2×2 image-to-stage
+    matrix (sense, swap, rotation, scale) by least squares and returns the stage to where it started.
+    The result, an `AxisCalibration`, is stored for this instrument (`GET /v1/calibration`, and
+    `calibration` in `GET /v1/device`), and the SDK's `find_roi` uses it. Refused with 409
+    `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs.
+    Progress counts frames. Role: operator (the lease holder).
+
+    Args:
+        session_id (str):
+        lease_secret (str | Unset):
+        idempotency_key (str | Unset):
+        body (CalibrationRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Operation | Problem
+    """
+
+    return sync_detailed(
+        session_id=session_id,
+        client=client,
+        body=body,
+        lease_secret=lease_secret,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    session_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CalibrationRequest,
+    lease_secret: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Operation | Problem]:
+    """Measure how image x/y map to stage x/y (operation).
+
+     Takes a reference frame at the current pose, then one after each stage move of `step_fraction` ×
+    `fov_um` along +x, −x, +y and −y, registers each against the reference, fits the 2×2 image-to-stage
+    matrix (sense, swap, rotation, scale) by least squares and returns the stage to where it started.
+    The result, an `AxisCalibration`, is stored for this instrument (`GET /v1/calibration`, and
+    `calibration` in `GET /v1/device`), and the SDK's `find_roi` uses it. Refused with 409
+    `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs.
+    Progress counts frames. Role: operator (the lease holder).
+
+    Args:
+        session_id (str):
+        lease_secret (str | Unset):
+        idempotency_key (str | Unset):
+        body (CalibrationRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Operation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        session_id=session_id,
+        body=body,
+        lease_secret=lease_secret,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    session_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CalibrationRequest,
+    lease_secret: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Operation | Problem | None:
+    """Measure how image x/y map to stage x/y (operation).
+
+     Takes a reference frame at the current pose, then one after each stage move of `step_fraction` ×
+    `fov_um` along +x, −x, +y and −y, registers each against the reference, fits the 2×2 image-to-stage
+    matrix (sense, swap, rotation, scale) by least squares and returns the stage to where it started.
+    The result, an `AxisCalibration`, is stored for this instrument (`GET /v1/calibration`, and
+    `calibration` in `GET /v1/device`), and the SDK's `find_roi` uses it. Refused with 409
+    `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs.
+    Progress counts frames. Role: operator (the lease holder).
+
+    Args:
+        session_id (str):
+        lease_secret (str | Unset):
+        idempotency_key (str | Unset):
+        body (CalibrationRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Operation | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            session_id=session_id,
+            client=client,
+            body=body,
+            lease_secret=lease_secret,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
