@@ -83,6 +83,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> ServerSettings:
         "seed": 7,
     }
     options.update(overrides)
+    if options.get("database_url") is not None:
+        options.setdefault("instrument", "local")  # a shared database needs a name
     return ServerSettings(**options)
 
 

@@ -79,8 +79,7 @@ class RunService:
             holder = None
             if record.session_id is not None:
                 if record.session_id not in holders:
-                    session = store.sessions.get(record.session_id)
-                    holders[record.session_id] = session.holder if session is not None else None
+                    holders[record.session_id] = store.sessions.holder(record.session_id)
                 holder = holders[record.session_id]
             items.append(mapping.audit_model(record, holder))
         return schemas.AuditList(items=items)
