@@ -235,6 +235,7 @@ class AuditFilters(TypedDict, total=False):
     action: str
     outcome: str
     outside_runs: bool
+    instrument: str
     limit: int
 
 
@@ -245,9 +246,11 @@ class Runs(_Resource[SyncRunner]):
         """Create a run named `name`."""
         return Run(self._runner, self._runner.run(one(_run_call(name, description))))
 
-    def list(self) -> list[Run]:
-        """Every run on the server, oldest first as the server orders them."""
-        return [Run(self._runner, info) for info in self._runner.run(one(calls.list_runs()))]
+    def list(self, *, instrument: str | None = None) -> list[Run]:
+        """Every run on the server's database (every instrument's, or `instrument`'s), newest
+        first as the server orders them."""
+        infos = self._runner.run(one(calls.list_runs(instrument)))
+        return [Run(self._runner, info) for info in infos]
 
     def retrieve(self, run_id: str) -> Run:
         """The run `run_id` (404 `NotFoundError` if there is none)."""
@@ -288,9 +291,9 @@ class AsyncRuns(_Resource[AsyncTransport]):
         """Create a run named `name`."""
         return AsyncRun(self._runner, await self._runner.send(_run_call(name, description)))
 
-    async def list(self) -> list[AsyncRun]:
-        """Every run on the server."""
-        infos = await self._runner.send(calls.list_runs())
+    async def list(self, *, instrument: str | None = None) -> list[AsyncRun]:
+        """Every run on the server's database (every instrument's, or `instrument`'s)."""
+        infos = await self._runner.send(calls.list_runs(instrument))
         return [AsyncRun(self._runner, info) for info in infos]
 
     async def retrieve(self, run_id: str) -> AsyncRun:
@@ -355,7 +358,8 @@ class Semphony(_BaseClient[SyncTransport], _Resources, SyncSide):
     def audit(self, **filters: Unpack[AuditFilters]) -> list[AuditEntry]:
         """The whole audit log, oldest first (operators only): every request that tried to change
         something, refused ones included, filtered by `run_id=`, `session_id=`, `user=`,
-        `action=`, `outcome=`, `outside_runs=`; `after_id=` and `limit=` page through it."""
+        `action=`, `outcome=`, `outside_runs=`, `instrument=`; `after_id=` and `limit=` page
+        through it."""
         return self._transport.send(calls.audit_log(filters))
 
     def close(self) -> None:

@@ -98,6 +98,8 @@ class RoiRecord:
     specimen_id: str | None = None
     run_id: str | None = None
     created_at: datetime | None = None
+    # The instrument it was saved on (ROI names are unique per instrument); None before saving.
+    instrument: str | None = None
 
     def level(self, level: RoiLevel) -> RoiLevelRecord | None:
         """The saved level `level`, None if it was skipped."""
@@ -129,6 +131,7 @@ class RoiRecord:
             "specimen_id": self.specimen_id,
             "run_id": self.run_id,
             "created_at": self.created_at.isoformat() if self.created_at is not None else None,
+            "instrument": self.instrument,
         }
 
     @classmethod
@@ -168,6 +171,7 @@ class RoiRecord:
                     if created
                     else None
                 ),
+                instrument=doc.get("instrument") or None,
             )
         except KeyError as exc:
             raise ValueError(f"ROI record is missing the field {exc.args[0]!r}") from exc

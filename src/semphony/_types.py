@@ -203,6 +203,7 @@ class RunInfo(WireModel):
     name: str
     created_at: datetime
     description: str | None = None
+    instrument: str | None = None  # the instrument whose server created it
 
 
 class SessionInfo(WireModel):
@@ -258,6 +259,7 @@ class AuditEntry(WireModel):
     params: dict[str, Any]
     outcome: str
     status_code: int
+    instrument: str | None = None  # the instrument whose server recorded it
     clock_s: float | None = None
     holder: str | None = None
     operation_id: str | None = None

@@ -47,8 +47,9 @@ class Served:
 
 
 def serve_in_thread(settings: ServerSettings, driver: Driver | None = None) -> Served:
-    """Start `create_app(settings, driver)` with uvicorn on 127.0.0.1 and a free port."""
-    sock = bind_socket("127.0.0.1", 0)
+    """Start `create_app(settings, driver)` with uvicorn on 127.0.0.1 and `settings.port` (a free
+    one when 0)."""
+    sock = bind_socket("127.0.0.1", settings.port)
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         create_app(settings, driver),
@@ -83,6 +84,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> ServerSettings:
         "seed": 7,
     }
     options.update(overrides)
+    if options.get("database_url") is not None:
+        options.setdefault("instrument", "local")  # a shared database needs a name
     return ServerSettings(**options)
 
 

@@ -19,7 +19,7 @@ T = TypeVar("T", bound="AuditEntry")
 @_attrs_define
 class AuditEntry:
     id: int
-    """ increasing within the server """
+    """ increasing within the server's database """
     at: datetime.datetime
     actor: str
     """ the role of the token (`operator`, `viewer`); never the token """
@@ -33,6 +33,8 @@ class AuditEntry:
     """ `accepted`, `refused`, `succeeded`, `failed`, `cancelled` (open set) """
     status_code: int
     """ the HTTP status answered """
+    instrument: str | Unset = UNSET
+    """ the instrument whose server recorded the entry """
     clock_s: float | None | Unset = UNSET
     """ the instrument clock when the command arrived """
     holder: None | str | Unset = UNSET
@@ -67,6 +69,8 @@ class AuditEntry:
         outcome = self.outcome
 
         status_code = self.status_code
+
+        instrument = self.instrument
 
         clock_s: float | None | Unset
         if isinstance(self.clock_s, Unset):
@@ -137,6 +141,8 @@ class AuditEntry:
                 "status_code": status_code,
             }
         )
+        if instrument is not UNSET:
+            field_dict["instrument"] = instrument
         if clock_s is not UNSET:
             field_dict["clock_s"] = clock_s
         if holder is not UNSET:
@@ -178,6 +184,8 @@ class AuditEntry:
         outcome = d.pop("outcome")
 
         status_code = d.pop("status_code")
+
+        instrument = d.pop("instrument", UNSET)
 
         def _parse_clock_s(data: object) -> float | None | Unset:
             if data is None:
@@ -270,6 +278,7 @@ class AuditEntry:
             params=params,
             outcome=outcome,
             status_code=status_code,
+            instrument=instrument,
             clock_s=clock_s,
             holder=holder,
             run_id=run_id,

@@ -38,6 +38,10 @@ class RoiRecord:
     run_id: None | str
     created_at: datetime.datetime
     acquisition: AcquisitionConfig | None | Unset = UNSET
+    instrument: str | Unset = UNSET
+    """ the instrument the ROI was saved on (names are unique per instrument); finding it needs the same specimen on
+    that instrument
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,6 +78,8 @@ class RoiRecord:
         else:
             acquisition = self.acquisition
 
+        instrument = self.instrument
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,6 +97,8 @@ class RoiRecord:
         )
         if acquisition is not UNSET:
             field_dict["acquisition"] = acquisition
+        if instrument is not UNSET:
+            field_dict["instrument"] = instrument
 
         return field_dict
 
@@ -154,6 +162,8 @@ class RoiRecord:
 
         acquisition = _parse_acquisition(d.pop("acquisition", UNSET))
 
+        instrument = d.pop("instrument", UNSET)
+
         roi_record = cls(
             name=name,
             spec=spec,
@@ -165,6 +175,7 @@ class RoiRecord:
             run_id=run_id,
             created_at=created_at,
             acquisition=acquisition,
+            instrument=instrument,
         )
 
         roi_record.additional_properties = d

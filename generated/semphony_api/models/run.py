@@ -18,6 +18,8 @@ class Run:
     name: str
     created_at: datetime.datetime
     description: None | str | Unset = UNSET
+    instrument: str | Unset = UNSET
+    """ the instrument whose server created the run """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,6 +35,8 @@ class Run:
         else:
             description = self.description
 
+        instrument = self.instrument
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -44,6 +48,8 @@ class Run:
         )
         if description is not UNSET:
             field_dict["description"] = description
+        if instrument is not UNSET:
+            field_dict["instrument"] = instrument
 
         return field_dict
 
@@ -65,11 +71,14 @@ class Run:
 
         description = _parse_description(d.pop("description", UNSET))
 
+        instrument = d.pop("instrument", UNSET)
+
         run = cls(
             id=id,
             name=name,
             created_at=created_at,
             description=description,
+            instrument=instrument,
         )
 
         run.additional_properties = d

@@ -155,17 +155,23 @@ class AsyncRoiRecords:
     def __init__(self, runner: AsyncTransport) -> None:
         self._runner = runner
 
-    async def list(self, specimen_id: str | None = None) -> list[RoiRecord]:
-        """Every saved ROI, or only those saved with `specimen_id`."""
-        return await self._runner.run(one(calls.list_rois(specimen_id)))
+    async def list(
+        self, specimen_id: str | None = None, *, instrument: str | None = None
+    ) -> list[RoiRecord]:
+        """Every saved ROI of every instrument on the server's database (each names its
+        `instrument`), or only those of `instrument` and/or saved with `specimen_id`."""
+        return await self._runner.run(one(calls.list_rois(specimen_id, instrument)))
 
     async def retrieve(self, name: str) -> RoiRecord:
-        """The saved ROI `name` (404 `NotFoundError` if there is none)."""
-        return await self._runner.run(one(calls.get_roi(_steps.record_name(name))))
+        """The saved ROI `name` of this server's instrument, or ``"sem2/name"``: instrument
+        sem2's (404 `NotFoundError` if there is none)."""
+        instrument, bare = _steps.qualified_name(name)
+        return await self._runner.run(one(calls.get_roi(bare, instrument)))
 
     async def find(self, name: str) -> RoiRecord | None:
-        """The saved ROI `name`, None if there is none."""
-        return await self._runner.run(find_record(_steps.record_name(name)))
+        """The saved ROI `name` (or ``"sem2/name"``), None if there is none."""
+        instrument, bare = _steps.qualified_name(name)
+        return await self._runner.run(find_record(bare, instrument))
 
     async def save(self, record: RoiRecord, *, overwrite: bool = False) -> RoiRecord:
         """Store `record` (409 `roi.exists` for a taken name unless `overwrite`); as stored."""

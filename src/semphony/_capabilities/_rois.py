@@ -9,10 +9,10 @@ from semphony._wire import Steps, calls
 __all__ = ["find_record"]
 
 
-def find_record(name: str) -> Steps[RoiRecord | None]:
-    """The record `name`, None if there is none."""
+def find_record(name: str, instrument: str | None = None) -> Steps[RoiRecord | None]:
+    """The record `name` (of `instrument`), None if there is none."""
     try:
-        record: RoiRecord = yield calls.get_roi(name)
+        record: RoiRecord = yield calls.get_roi(name, instrument)
     except NotFoundError:
         return None
     return record

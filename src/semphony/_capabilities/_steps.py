@@ -296,8 +296,25 @@ def read(result: AcquisitionResult) -> Steps[npt.NDArray[Any]]:
         return pixels
 
 
+ROI_QUALIFIER = "/"
+
+
 def record_name(name: str) -> str:
     """`name` if it can name a saved ROI record at all (the server checks the rest)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"rois: name must be a non-empty string, got {name!r}")
     return name
+
+
+def qualified_name(name: str) -> tuple[str | None, str]:
+    """``(instrument, name)`` of ``"name"`` (this instrument's ROI: None) or ``"sem2/name"``
+    (instrument sem2's). Neither names nor instruments hold a ``/``, so one split is the rule."""
+    record_name(name)
+    if ROI_QUALIFIER not in name:
+        return None, name
+    instrument, _, bare = name.partition(ROI_QUALIFIER)
+    if not instrument or not bare or ROI_QUALIFIER in bare:
+        raise ValueError(
+            f"rois: {name!r} is not a name nor an instrument-qualified name such as 'sem2/grain-7'"
+        )
+    return instrument, bare

@@ -166,8 +166,9 @@ def create_run(name: str, description: str | None) -> Call[RunInfo]:
     return Call(_create_run, RunDoc, _into(RunInfo.from_dict), {"body": body})
 
 
-def list_runs() -> Call[list[RunInfo]]:
-    return Call(_list_runs, RunList, _items(RunInfo.from_dict))
+def list_runs(instrument: str | None = None) -> Call[list[RunInfo]]:
+    kwargs = {"instrument": _unset(instrument)}
+    return Call(_list_runs, RunList, _items(RunInfo.from_dict), kwargs)
 
 
 def get_run(run_id: str) -> Call[RunInfo]:
@@ -297,6 +298,7 @@ def save_roi(record: RoiRecord, *, overwrite: bool) -> Call[RoiRecord]:
     """Store a record (its `created_at` is the server's to set)."""
     doc = record.to_dict()
     doc.pop("created_at", None)
+    doc.pop("instrument", None)  # the server's: a record is saved on the instrument it is sent to
     # Only the contract's fields: keys a newer server added to a pose are not ours to send back.
     doc["pose"] = record.pose.model_dump(include=set(StagePose.model_fields))
     doc["detector"] = record.detector.model_dump(include=set(DetectorState.model_fields))
@@ -304,12 +306,13 @@ def save_roi(record: RoiRecord, *, overwrite: bool) -> Call[RoiRecord]:
     return Call(_save_roi, RecordDoc, _into(RoiRecord.from_dict), kwargs)
 
 
-def get_roi(name: str) -> Call[RoiRecord]:
-    return Call(_get_roi, RecordDoc, _into(RoiRecord.from_dict), {"name": name})
+def get_roi(name: str, instrument: str | None = None) -> Call[RoiRecord]:
+    kwargs = {"name": name, "instrument": _unset(instrument)}
+    return Call(_get_roi, RecordDoc, _into(RoiRecord.from_dict), kwargs)
 
 
-def list_rois(specimen_id: str | None) -> Call[list[RoiRecord]]:
-    kwargs = {"specimen_id": _unset(specimen_id)}
+def list_rois(specimen_id: str | None, instrument: str | None = None) -> Call[list[RoiRecord]]:
+    kwargs = {"specimen_id": _unset(specimen_id), "instrument": _unset(instrument)}
     return Call(_list_rois, RoiRecordList, _items(RoiRecord.from_dict), kwargs)
 
 

@@ -85,6 +85,7 @@ def _watchdog(services: Services, stop: threading.Event) -> None:
             services.flush()
             if ticks >= next_health:
                 next_health = ticks + _HEALTH_EVERY_S
+                services.heartbeat()
                 services.system.check_driver()
         except Exception as exc:
             _log.error("watchdog", exc_info=exc)
@@ -139,6 +140,7 @@ def open_store(settings: ServerSettings) -> Store:
         settings.data_dir,
         database_url=None if url is None else url.get_secret_value(),
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        instrument=settings.instrument,
     )
 
 

@@ -180,6 +180,7 @@ def run_model(run: Run) -> schemas.Run:
         name=run.name,
         description=description if isinstance(description, str) else None,
         created_at=run.created_at,
+        instrument=run.instrument,
     )
 
 
@@ -207,6 +208,7 @@ def audit_model(record: AuditRecord, holder: str | None) -> schemas.AuditEntry:
     """The contract's `AuditEntry`."""
     return schemas.AuditEntry(
         id=record.seq,
+        instrument=record.instrument,
         at=record.at,
         actor=record.actor_role or "server",
         holder=holder,
@@ -226,12 +228,15 @@ def audit_model(record: AuditRecord, holder: str | None) -> schemas.AuditEntry:
     )
 
 
-def roi_document(record: JsonObject, created_at: datetime) -> dict[str, Any]:
+def roi_document(
+    record: JsonObject, created_at: datetime, instrument: str = "local"
+) -> dict[str, Any]:
     """An ROI record as the contract answers it."""
     doc = dict(record)
     doc.setdefault("specimen_id", None)
     doc.setdefault("run_id", None)
     doc["created_at"] = created_at.isoformat()
+    doc["instrument"] = instrument
     return doc
 
 

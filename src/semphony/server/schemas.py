@@ -272,6 +272,7 @@ class Run(_Model):
     name: str
     description: str | None = None
     created_at: datetime
+    instrument: str = "local"
 
 
 class RunList(_Model):
@@ -280,6 +281,7 @@ class RunList(_Model):
 
 class AuditEntry(_Model):
     id: int
+    instrument: str = "local"
     at: datetime
     clock_s: float | None = None
     actor: str

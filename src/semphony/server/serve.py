@@ -74,6 +74,32 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep the store in PostgreSQL (postgresql://user:password@host:port/dbname; "
         "also $SEMPHONY_DATABASE_URL) instead of the embedded SQLite file in --data-dir",
     )
+    parser.add_argument(
+        "--instrument",
+        default=None,
+        help="the name of the instrument this server drives, recorded with everything it writes "
+        "(default 'local'; required with --database-url: each server on a shared database needs "
+        "its own)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        help="how other servers reach this one (recorded with the instrument, so they can fetch "
+        "its ROI reference images)",
+    )
+    parser.add_argument(
+        "--shared-artifacts",
+        type=Path,
+        default=None,
+        help="a folder holding every instrument's data dir as FOLDER/INSTRUMENT: another "
+        "instrument's images are read there instead of through its server",
+    )
+    parser.add_argument(
+        "--peer-token",
+        default=None,
+        help="the token to present to another instrument's server when fetching its images "
+        "(also $SEMPHONY_PEER_TOKEN)",
+    )
     parser.add_argument("--token", default=None, help="operator token")
     parser.add_argument("--viewer-token", default=None, help="read-only token")
     parser.add_argument(
@@ -107,11 +133,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long the stage may report busy before a move is stopped and fails",
     )
     parser.add_argument(
-        "--instrument",
-        default="local",
-        help="the name this instrument's axis calibration is stored under (default local)",
-    )
-    parser.add_argument(
         "--sim-mirror-y",
         action="store_true",
         help="sim driver: image rows run along stage +y (another instrument's convention)",
@@ -143,7 +164,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_settings(args: argparse.Namespace) -> ServerSettings:
     """Validated settings from parsed `serve` arguments; raises on a refused combination."""
+    instrument: dict[str, Any] = {}
+    if getattr(args, "instrument", None) is not None:
+        instrument["instrument"] = args.instrument
+    peer_token = getattr(args, "peer_token", None) or os.environ.get("SEMPHONY_PEER_TOKEN")
     return ServerSettings.from_options(
+        **instrument,
+        public_url=getattr(args, "public_url", None),
+        shared_artifacts=getattr(args, "shared_artifacts", None),
+        peer_token=peer_token or None,
         token=args.token,
         viewer_token=args.viewer_token,
         token_file=args.token_file,
@@ -160,7 +189,6 @@ def build_settings(args: argparse.Namespace) -> ServerSettings:
         tescan_host=args.tescan_host,
         tescan_port=args.tescan_port,
         tescan_move_timeout_s=args.tescan_move_timeout_s,
-        instrument=args.instrument,
         sim_mirror_y=args.sim_mirror_y,
         sim_scan_turn_deg=args.sim_scan_turn,
         tls_cert=args.tls_cert,
@@ -224,6 +252,13 @@ def serve(args: argparse.Namespace) -> int:
     except registry.UnknownDriverError as exc:
         print(f"semphony serve: --driver {args.driver}: {exc}", file=sys.stderr)
         return 2
+    if _database_url(args) is not None and getattr(args, "instrument", None) is None:
+        print(
+            "semphony serve: --instrument NAME is required with --database-url (each server on a "
+            "shared database needs a name of its own, e.g. --instrument sem1)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         settings = build_settings(args)
     except (TokenFileError, ValidationError, ValueError) as exc:
@@ -236,8 +271,10 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         # Open (and migrate) the store once before anything listens: an unreachable database or
-        # one written by a newer server is one line and exit 1, not a traceback at start-up.
-        open_store(settings).close()
+        # one written by a newer server is one line and exit 1, not a traceback at start-up; so
+        # is an instrument name another live server holds.
+        with open_store(settings) as store:
+            store.instruments.check_free(settings.instrument)
     except StoreError as exc:
         print(f"semphony serve: database: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from semphony.server.store.instruments import INSTRUMENT_PATTERN
 from semphony.server.users import (
     Role,
     TokenFile,
@@ -90,6 +91,17 @@ class ServerSettings(BaseModel):
     # None: the embedded SQLite database in data_dir. A postgresql:// URL (it may hold a
     # password, hence secret): the store lives there; artifacts and the token stay in data_dir.
     database_url: SecretStr | None = None
+    # The instrument this server drives: every record it writes names it. "local" suits the
+    # embedded database; with a shared one each server must be given a name of its own.
+    instrument: str = Field("local", pattern=INSTRUMENT_PATTERN)
+    # How other servers and clients reach this one (recorded with the instrument's claim, so
+    # another instrument's server can fetch this one's ROI reference images through the API).
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=2000)
+    # A folder where every instrument's data dir is reachable as <folder>/<instrument> (a
+    # shared mount): reference images of another instrument are read there instead.
+    shared_artifacts: Path | None = None
+    # The token this server presents to another instrument's server to fetch its images.
+    peer_token: SecretStr | None = None
     operator_token: SecretStr | None = Field(None, description="the user `operator`'s token")
     viewer_token: SecretStr | None = Field(None, description="the user `viewer`'s token")
     users: tuple[User, ...] = Field((), description="named users (a token file's lines)")
@@ -100,8 +112,6 @@ class ServerSettings(BaseModel):
     specimen_path: Path | None = None
     specimen_pixel_um: float | None = Field(None, gt=0, allow_inf_nan=False)
     realtime: float = Field(0.0, ge=0, allow_inf_nan=False, description="0 = never sleep")
-    # The name the instrument's calibration is stored under (one store may serve several).
-    instrument: str = Field("local", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     # The sim driver's image convention against its stage (drivers.axes): for calibration tests.
     sim_mirror_y: bool = False
     sim_scan_turn_deg: Literal[0, 90, 180, 270] = 0
@@ -153,6 +163,11 @@ class ServerSettings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
+        if self.database_url is not None and "instrument" not in self.model_fields_set:
+            raise ValueError(
+                "instrument: required with a shared database (--database-url); give each server "
+                "a name of its own with --instrument NAME, e.g. --instrument sem1"
+            )
         if self.specimen_path is not None and self.specimen_kind is not None:
             raise ValueError(
                 "specimen_kind and specimen_path: give a synthetic specimen kind or a specimen "

@@ -58,6 +58,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -89,7 +94,10 @@ def sync_detailed(
 
      The TIFF bytes as stored, with `Content-Length` and `Repr-Digest` (RFC 9530, `sha-256=:<base64 of
     the SHA-256 digest>:`), which equals the acquisition's `metadata.sha256` (hex) in another encoding.
-    Large artifacts should be streamed. Role: viewer.
+    Large artifacts should be streamed. An image another instrument's server recorded (an ROI's
+    reference, saved there) is read from the shared artifact folder when this server has one, else
+    fetched from that server's public URL; either way checked against its recorded digest (502
+    `instrument.unreachable` when it cannot be had). Role: viewer.
 
     Args:
         image_id (str):
@@ -122,7 +130,10 @@ def sync(
 
      The TIFF bytes as stored, with `Content-Length` and `Repr-Digest` (RFC 9530, `sha-256=:<base64 of
     the SHA-256 digest>:`), which equals the acquisition's `metadata.sha256` (hex) in another encoding.
-    Large artifacts should be streamed. Role: viewer.
+    Large artifacts should be streamed. An image another instrument's server recorded (an ROI's
+    reference, saved there) is read from the shared artifact folder when this server has one, else
+    fetched from that server's public URL; either way checked against its recorded digest (502
+    `instrument.unreachable` when it cannot be had). Role: viewer.
 
     Args:
         image_id (str):
@@ -150,7 +161,10 @@ async def asyncio_detailed(
 
      The TIFF bytes as stored, with `Content-Length` and `Repr-Digest` (RFC 9530, `sha-256=:<base64 of
     the SHA-256 digest>:`), which equals the acquisition's `metadata.sha256` (hex) in another encoding.
-    Large artifacts should be streamed. Role: viewer.
+    Large artifacts should be streamed. An image another instrument's server recorded (an ROI's
+    reference, saved there) is read from the shared artifact folder when this server has one, else
+    fetched from that server's public URL; either way checked against its recorded digest (502
+    `instrument.unreachable` when it cannot be had). Role: viewer.
 
     Args:
         image_id (str):
@@ -181,7 +195,10 @@ async def asyncio(
 
      The TIFF bytes as stored, with `Content-Length` and `Repr-Digest` (RFC 9530, `sha-256=:<base64 of
     the SHA-256 digest>:`), which equals the acquisition's `metadata.sha256` (hex) in another encoding.
-    Large artifacts should be streamed. Role: viewer.
+    Large artifacts should be streamed. An image another instrument's server recorded (an ROI's
+    reference, saved there) is read from the shared artifact folder when this server has one, else
+    fetched from that server's public URL; either way checked against its recorded digest (502
+    `instrument.unreachable` when it cannot be had). Role: viewer.
 
     Args:
         image_id (str):

@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.roi_record import RoiRecord
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     name: str,
+    *,
+    instrument: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["instrument"] = instrument
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/rois/{name}".format(
             name=quote(str(name), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -84,14 +93,20 @@ def sync_detailed(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RoiRecord]:
     """Get an ROI record.
 
-     Role: viewer.
+     ROI names are unique per instrument: this server's record of that name, or with `instrument`,
+    another instrument's (its reference images are then downloaded from this server too, which fetches
+    them from their own). Role: viewer.
 
     Args:
         name (str): a name of letters, digits, `_`, `.` and `-`, starting with a letter or digit,
             at most 64 characters
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -103,6 +118,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         name=name,
+        instrument=instrument,
     )
 
     response = client.get_httpx_client().request(
@@ -116,14 +132,20 @@ def sync(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RoiRecord | None:
     """Get an ROI record.
 
-     Role: viewer.
+     ROI names are unique per instrument: this server's record of that name, or with `instrument`,
+    another instrument's (its reference images are then downloaded from this server too, which fetches
+    them from their own). Role: viewer.
 
     Args:
         name (str): a name of letters, digits, `_`, `.` and `-`, starting with a letter or digit,
             at most 64 characters
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,6 +158,7 @@ def sync(
     return sync_detailed(
         name=name,
         client=client,
+        instrument=instrument,
     ).parsed
 
 
@@ -143,14 +166,20 @@ async def asyncio_detailed(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RoiRecord]:
     """Get an ROI record.
 
-     Role: viewer.
+     ROI names are unique per instrument: this server's record of that name, or with `instrument`,
+    another instrument's (its reference images are then downloaded from this server too, which fetches
+    them from their own). Role: viewer.
 
     Args:
         name (str): a name of letters, digits, `_`, `.` and `-`, starting with a letter or digit,
             at most 64 characters
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,6 +191,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         name=name,
+        instrument=instrument,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -173,14 +203,20 @@ async def asyncio(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RoiRecord | None:
     """Get an ROI record.
 
-     Role: viewer.
+     ROI names are unique per instrument: this server's record of that name, or with `instrument`,
+    another instrument's (its reference images are then downloaded from this server too, which fetches
+    them from their own). Role: viewer.
 
     Args:
         name (str): a name of letters, digits, `_`, `.` and `-`, starting with a letter or digit,
             at most 64 characters
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -194,5 +230,6 @@ async def asyncio(
         await asyncio_detailed(
             name=name,
             client=client,
+            instrument=instrument,
         )
     ).parsed

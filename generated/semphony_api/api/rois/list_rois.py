@@ -13,11 +13,14 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     specimen_id: str | Unset = UNSET,
+    instrument: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
     params["specimen_id"] = specimen_id
+
+    params["instrument"] = instrument
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -84,13 +87,18 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     specimen_id: str | Unset = UNSET,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RoiRecordList]:
-    """List ROI records by name.
+    """List ROI records by instrument and name.
 
-     Optionally only those of one specimen. Role: viewer.
+     Every instrument's records on the server's database (each names its `instrument`), optionally only
+    those of one instrument or one specimen. Role: viewer.
 
     Args:
         specimen_id (str | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -102,6 +110,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         specimen_id=specimen_id,
+        instrument=instrument,
     )
 
     response = client.get_httpx_client().request(
@@ -115,13 +124,18 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     specimen_id: str | Unset = UNSET,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RoiRecordList | None:
-    """List ROI records by name.
+    """List ROI records by instrument and name.
 
-     Optionally only those of one specimen. Role: viewer.
+     Every instrument's records on the server's database (each names its `instrument`), optionally only
+    those of one instrument or one specimen. Role: viewer.
 
     Args:
         specimen_id (str | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +148,7 @@ def sync(
     return sync_detailed(
         client=client,
         specimen_id=specimen_id,
+        instrument=instrument,
     ).parsed
 
 
@@ -141,13 +156,18 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     specimen_id: str | Unset = UNSET,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RoiRecordList]:
-    """List ROI records by name.
+    """List ROI records by instrument and name.
 
-     Optionally only those of one specimen. Role: viewer.
+     Every instrument's records on the server's database (each names its `instrument`), optionally only
+    those of one instrument or one specimen. Role: viewer.
 
     Args:
         specimen_id (str | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,6 +179,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         specimen_id=specimen_id,
+        instrument=instrument,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -170,13 +191,18 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     specimen_id: str | Unset = UNSET,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RoiRecordList | None:
-    """List ROI records by name.
+    """List ROI records by instrument and name.
 
-     Optionally only those of one specimen. Role: viewer.
+     Every instrument's records on the server's database (each names its `instrument`), optionally only
+    those of one instrument or one specimen. Role: viewer.
 
     Args:
         specimen_id (str | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,5 +216,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             specimen_id=specimen_id,
+            instrument=instrument,
         )
     ).parsed

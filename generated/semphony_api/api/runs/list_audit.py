@@ -19,6 +19,7 @@ def _get_kwargs(
     action: str | Unset = UNSET,
     outcome: str | Unset = UNSET,
     outside_runs: bool | Unset = UNSET,
+    instrument: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
@@ -37,6 +38,8 @@ def _get_kwargs(
     params["outcome"] = outcome
 
     params["outside_runs"] = outside_runs
+
+    params["instrument"] = instrument
 
     params["limit"] = limit
 
@@ -116,6 +119,7 @@ def sync_detailed(
     action: str | Unset = UNSET,
     outcome: str | Unset = UNSET,
     outside_runs: bool | Unset = UNSET,
+    instrument: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[AuditList | Problem]:
     """The whole audit log, oldest first, filtered.
@@ -133,6 +137,9 @@ def sync_detailed(
         action (str | Unset):
         outcome (str | Unset):
         outside_runs (bool | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
         limit (int | Unset):
 
     Raises:
@@ -151,6 +158,7 @@ def sync_detailed(
         action=action,
         outcome=outcome,
         outside_runs=outside_runs,
+        instrument=instrument,
         limit=limit,
     )
 
@@ -171,6 +179,7 @@ def sync(
     action: str | Unset = UNSET,
     outcome: str | Unset = UNSET,
     outside_runs: bool | Unset = UNSET,
+    instrument: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> AuditList | Problem | None:
     """The whole audit log, oldest first, filtered.
@@ -188,6 +197,9 @@ def sync(
         action (str | Unset):
         outcome (str | Unset):
         outside_runs (bool | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
         limit (int | Unset):
 
     Raises:
@@ -207,6 +219,7 @@ def sync(
         action=action,
         outcome=outcome,
         outside_runs=outside_runs,
+        instrument=instrument,
         limit=limit,
     ).parsed
 
@@ -221,6 +234,7 @@ async def asyncio_detailed(
     action: str | Unset = UNSET,
     outcome: str | Unset = UNSET,
     outside_runs: bool | Unset = UNSET,
+    instrument: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[AuditList | Problem]:
     """The whole audit log, oldest first, filtered.
@@ -238,6 +252,9 @@ async def asyncio_detailed(
         action (str | Unset):
         outcome (str | Unset):
         outside_runs (bool | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
         limit (int | Unset):
 
     Raises:
@@ -256,6 +273,7 @@ async def asyncio_detailed(
         action=action,
         outcome=outcome,
         outside_runs=outside_runs,
+        instrument=instrument,
         limit=limit,
     )
 
@@ -274,6 +292,7 @@ async def asyncio(
     action: str | Unset = UNSET,
     outcome: str | Unset = UNSET,
     outside_runs: bool | Unset = UNSET,
+    instrument: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> AuditList | Problem | None:
     """The whole audit log, oldest first, filtered.
@@ -291,6 +310,9 @@ async def asyncio(
         action (str | Unset):
         outcome (str | Unset):
         outside_runs (bool | Unset):
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
         limit (int | Unset):
 
     Raises:
@@ -311,6 +333,7 @@ async def asyncio(
             action=action,
             outcome=outcome,
             outside_runs=outside_runs,
+            instrument=instrument,
             limit=limit,
         )
     ).parsed

@@ -7,14 +7,24 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.run_list import RunList
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    instrument: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["instrument"] = instrument
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/runs",
+        "params": params,
     }
 
     return _kwargs
@@ -32,6 +42,11 @@ def _parse_response(
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -68,10 +83,17 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RunList]:
     """List runs, newest first.
 
-     Role: viewer.
+     Every instrument's runs on the server's database (each names its `instrument`), or one instrument's.
+    Role: viewer.
+
+    Args:
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -81,7 +103,9 @@ def sync_detailed(
         Response[Problem | RunList]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        instrument=instrument,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -93,10 +117,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RunList | None:
     """List runs, newest first.
 
-     Role: viewer.
+     Every instrument's runs on the server's database (each names its `instrument`), or one instrument's.
+    Role: viewer.
+
+    Args:
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,16 +139,24 @@ def sync(
 
     return sync_detailed(
         client=client,
+        instrument=instrument,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Response[Problem | RunList]:
     """List runs, newest first.
 
-     Role: viewer.
+     Every instrument's runs on the server's database (each names its `instrument`), or one instrument's.
+    Role: viewer.
+
+    Args:
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,7 +166,9 @@ async def asyncio_detailed(
         Response[Problem | RunList]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        instrument=instrument,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -137,10 +178,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    instrument: str | Unset = UNSET,
 ) -> Problem | RunList | None:
     """List runs, newest first.
 
-     Role: viewer.
+     Every instrument's runs on the server's database (each names its `instrument`), or one instrument's.
+    Role: viewer.
+
+    Args:
+        instrument (str | Unset): an instrument's name: letters, digits, `_`, `.` and `-`,
+            starting with a letter or digit, at most 64 characters (no `/`: the SDK writes another
+            instrument's ROI as `instrument/name`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,5 +201,6 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            instrument=instrument,
         )
     ).parsed

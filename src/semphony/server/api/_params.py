@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from semphony.server.schemas import IMAGE_ID_PATTERN, MAX_SAFE_INTEGER, NAME_PATTERN
+from semphony.server.store.instruments import INSTRUMENT_PATTERN
 
 RunId = Annotated[str, Path(min_length=1, max_length=128)]
 SessionId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -15,6 +16,7 @@ OperationId = Annotated[str, Path(min_length=1, max_length=128)]
 ImageId = Annotated[str, Path(pattern=IMAGE_ID_PATTERN)]
 RoiName = Annotated[str, Path(pattern=NAME_PATTERN)]
 AfterId = Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER)]
+InstrumentQuery = Annotated[str | None, Query(pattern=INSTRUMENT_PATTERN)]
 
 
 async def refuse_null_body(request: Request) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from semphony.server.api._capacity import blocking
 from semphony.server.api._json import StrictJsonRoute
-from semphony.server.api._params import RoiName
+from semphony.server.api._params import InstrumentQuery, RoiName
 from semphony.server.deps import ActorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import RoiRecordCreate
 
@@ -36,14 +36,19 @@ async def list_rois(
     services: ServicesDep,
     _: PrincipalDep,
     specimen_id: Annotated[str | None, Query(max_length=200)] = None,
+    instrument: InstrumentQuery = None,
 ) -> dict[str, Any]:
-    """List ROI records by name."""
-    return {"items": await blocking(request, services.rois.list, specimen_id)}
+    """List ROI records by instrument and name (every instrument's, or one's)."""
+    return {"items": await blocking(request, services.rois.list, specimen_id, instrument)}
 
 
 @router.get("/v1/rois/{name}", operation_id="get_roi")
 async def get_roi(
-    request: Request, services: ServicesDep, _: PrincipalDep, name: RoiName
+    request: Request,
+    services: ServicesDep,
+    _: PrincipalDep,
+    name: RoiName,
+    instrument: InstrumentQuery = None,
 ) -> dict[str, Any]:
-    """Get an ROI record."""
-    return await blocking(request, services.rois.get, name)
+    """Get an ROI record: this instrument's, or `instrument`'s."""
+    return await blocking(request, services.rois.get, name, instrument)

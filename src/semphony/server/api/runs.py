@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from semphony.server.api._capacity import blocking
 from semphony.server.api._json import StrictJsonRoute
-from semphony.server.api._params import AfterId, RunId
+from semphony.server.api._params import AfterId, InstrumentQuery, RunId
 from semphony.server.deps import ActorDep, OperatorDep, PrincipalDep, ServicesDep
 from semphony.server.schemas import AuditList, Run, RunCreate, RunList
 from semphony.server.services.runs import AuditQuery
@@ -25,9 +25,11 @@ async def create_run(
 
 
 @router.get("/v1/runs", operation_id="list_runs")
-async def list_runs(request: Request, services: ServicesDep, _: PrincipalDep) -> RunList:
-    """List runs, newest first."""
-    return await blocking(request, services.runs.list)
+async def list_runs(
+    request: Request, services: ServicesDep, _: PrincipalDep, instrument: InstrumentQuery = None
+) -> RunList:
+    """List runs, newest first: every instrument's, or one's."""
+    return await blocking(request, services.runs.list, instrument)
 
 
 @router.get("/v1/runs/{run_id}", operation_id="get_run")
@@ -60,6 +62,7 @@ async def list_audit(
     action: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(max_length=32)] = None,
     outside_runs: bool = False,
+    instrument: InstrumentQuery = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> AuditList:
     """The whole audit log, oldest first, filtered (operators only)."""
@@ -72,5 +75,6 @@ async def list_audit(
         outcome=outcome,
         outside_runs=outside_runs,
         limit=limit,
+        instrument=instrument,
     )
     return await blocking(request, services.runs.audit_log, query)

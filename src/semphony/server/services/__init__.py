@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from semphony.server.artifacts import ArtifactStore
 from semphony.server.drivers.base import Driver, Persistent
 from semphony.server.drivers.errors import DriverError
+from semphony.server.errors import StoreError
 from semphony.server.leases import LeaseManager
 from semphony.server.operations import OperationRunner
 from semphony.server.services._context import API_VERSION, ServiceContext
@@ -114,8 +115,12 @@ class Services:
         return services
 
     def start(self) -> None:
-        """Restore a persistent driver, fail interrupted operations, forget half-done requests."""
+        """Claim the instrument's name, restore a persistent driver, fail interrupted
+        operations, forget half-done requests."""
         ctx = self.ctx
+        # First: until the name is ours, another live server may be driving this instrument's
+        # operations and leases, and they are not ours to fail or end.
+        ctx.store.instruments.claim(ctx.store.instrument, ctx.settings.public_url)
         driver = ctx.driver
         if isinstance(driver, Persistent):
             snapshot = ctx.store.snapshots.load()
@@ -165,9 +170,22 @@ class Services:
         ctx.auditor.flush()
 
     def close(self) -> None:
-        """Stop the running operation and save a persistent driver's state."""
+        """Stop the running operation, save a persistent driver's state, release the name."""
         self.ctx.runner.close()
         self.ctx.persist()
+        try:
+            self.ctx.store.instruments.release(self.ctx.store.instrument)
+        except StoreError as exc:
+            # It goes stale on its own; a restart on this host takes it over at once.
+            _log.warning("cannot release the instrument's claim: %s", exc)
+
+    def heartbeat(self) -> None:
+        """Renew the instrument's claim (the watchdog calls this); a lost claim is said loudly."""
+        if not self.ctx.store.instruments.heartbeat(self.ctx.store.instrument):
+            _log.error(
+                "the claim on instrument %r was taken over by another server; stop one of them",
+                self.ctx.store.instrument,
+            )
 
     def expire_leases(self) -> None:
         """End an overdue lease (the watchdog calls this); expiry makes the device safe."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from semphony.server.errors import InvalidArtifactIdError, ProblemError
 from semphony.server.services._context import ServiceContext
+from semphony.server.services.peers import peer_artifact
 
 __all__ = ["ArtifactFile", "ArtifactService"]
 
@@ -30,12 +31,18 @@ class ArtifactService:
         self._ctx = ctx
 
     def open(self, image_id: str) -> ArtifactFile:
-        """The artifact's file, opened; 404 when there is no such artifact."""
+        """The artifact's file, opened (another instrument's: fetched, see `peers`); 404 when
+        there is no such artifact."""
         ctx = self._ctx
-        record = ctx.store.artifacts.get(image_id)
+        record = ctx.store.artifacts.find(image_id)
         missing = ProblemError(404, f"no artifact with id {image_id!r}", reason="not_found")
         if record is None:
             raise missing
+        if record.instrument != ctx.store.instrument:
+            chunks, size = peer_artifact(ctx.settings, ctx.store, record)
+            return ArtifactFile(
+                chunks=chunks, size_bytes=size, sha256=record.sha256, mime=record.mime
+            )
         try:
             size = ctx.artifacts.size_bytes(image_id)
             chunks = ctx.artifacts.open_stream(image_id, _CHUNK)

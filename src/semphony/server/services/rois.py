@@ -8,6 +8,7 @@ from semphony.server import mapping, schemas
 from semphony.server.errors import ProblemError
 from semphony.server.services._context import ServiceContext
 from semphony.server.services.audit import Actor
+from semphony.server.store import RoiRecord
 
 __all__ = ["RoiService"]
 
@@ -28,16 +29,22 @@ class RoiService:
         with self._ctx.auditor.audited(actor, "roi.save", params), store.transaction():
             existed = store.rois.get(body.name) is not None
             saved = store.rois.save(body.name, record, overwrite=overwrite)
-        return mapping.roi_document(saved.record, saved.created_at), not existed
+        return _document(saved), not existed
 
-    def list(self, specimen_id: str | None) -> list[dict[str, Any]]:
-        docs = [mapping.roi_document(r.record, r.created_at) for r in self._ctx.store.rois.all()]
+    def list(self, specimen_id: str | None, instrument: str | None = None) -> list[dict[str, Any]]:
+        docs = [_document(r) for r in self._ctx.store.rois.all(instrument)]
         if specimen_id is not None:
             docs = [d for d in docs if d.get("specimen_id") == specimen_id]
         return docs
 
-    def get(self, name: str) -> dict[str, Any]:
-        roi = self._ctx.store.rois.get(name)
+    def get(self, name: str, instrument: str | None = None) -> dict[str, Any]:
+        """This instrument's record `name`, or `instrument`'s (names are unique per instrument)."""
+        roi = self._ctx.store.rois.get(name, instrument)
         if roi is None:
-            raise ProblemError(404, f"no ROI named {name!r}", reason="not_found")
-        return mapping.roi_document(roi.record, roi.created_at)
+            where = "" if instrument is None else f" on instrument {instrument!r}"
+            raise ProblemError(404, f"no ROI named {name!r}{where}", reason="not_found")
+        return _document(roi)
+
+
+def _document(roi: RoiRecord) -> dict[str, Any]:
+    return mapping.roi_document(roi.record, roi.created_at, roi.instrument)

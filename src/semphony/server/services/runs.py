@@ -28,6 +28,7 @@ class AuditQuery:
     outcome: str | None = None
     outside_runs: bool = False
     limit: int = LIST_LIMIT
+    instrument: str | None = None
 
 
 class RunService:
@@ -40,8 +41,8 @@ class RunService:
         meta = {"description": body.description} if body.description is not None else {}
         return mapping.run_model(self._ctx.store.runs.create(body.name, meta))
 
-    def list(self) -> schemas.RunList:
-        runs = self._ctx.store.runs.all(max_items=LIST_LIMIT)
+    def list(self, instrument: str | None = None) -> schemas.RunList:
+        runs = self._ctx.store.runs.all(max_items=LIST_LIMIT, instrument=instrument)
         return schemas.RunList(items=[mapping.run_model(r) for r in reversed(runs)])
 
     def require(self, run_id: str) -> Run:
@@ -72,6 +73,7 @@ class RunService:
             command=query.action,
             outcome=query.outcome,
             outside_runs=query.outside_runs,
+            instrument=query.instrument,
         )
         holders: dict[str, str | None] = {}
         items = []
@@ -79,8 +81,7 @@ class RunService:
             holder = None
             if record.session_id is not None:
                 if record.session_id not in holders:
-                    session = store.sessions.get(record.session_id)
-                    holders[record.session_id] = session.holder if session is not None else None
+                    holders[record.session_id] = store.sessions.holder(record.session_id)
                 holder = holders[record.session_id]
             items.append(mapping.audit_model(record, holder))
         return schemas.AuditList(items=items)

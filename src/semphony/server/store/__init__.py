@@ -1,13 +1,15 @@
 """Durable server state: one repository per table over one small database module.
 
 ``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default, or PostgreSQL named by
-a ``postgresql://`` URL), migrates it, and
-hands out the repositories: ``runs``, ``sessions``, ``operations``, ``artifacts``, ``rois``,
-``idempotency``, ``audit``, ``snapshots`` and ``calibrations``. Every write is a transaction;
-several calls that must land together go inside ``with store.transaction():`` (nested writes
-join it). Records are frozen dataclasses with timezone-aware UTC timestamps; the clock is
-injectable for tests.
-Errors are the store family of `semphony.server.errors`.
+a ``postgresql://`` URL), migrates it, and hands out the repositories: ``runs``, ``sessions``,
+``operations``, ``artifacts``, ``rois``, ``idempotency``, ``audit``, ``snapshots`` and
+``instruments`` and ``calibrations``. A store works for one instrument (``instrument``, "local" by default): its writes
+name it, and sessions, operations, artifacts, idempotency keys and the driver snapshot are that
+instrument's alone, so several servers share one database without meeting; runs, ROI records and
+audit are readable across instruments. Every write is a transaction; several calls that must land
+together go inside ``with store.transaction():`` (nested writes join it). Records are frozen
+dataclasses with timezone-aware UTC timestamps; the clock is injectable for tests. Errors are the
+store family of `semphony.server.errors`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from semphony.server.store.artifacts import ArtifactRepository
 from semphony.server.store.audit import AuditRepository
 from semphony.server.store.calibrations import CalibrationRecord, CalibrationRepository
 from semphony.server.store.idempotency import IdempotencyRepository
+from semphony.server.store.instruments import (
+    InstrumentClaimedError,
+    InstrumentRepository,
+    check_instrument_name,
+)
 from semphony.server.store.operations import UNSET, OperationRepository
 from semphony.server.store.records import (
     TERMINAL_STATUSES,
@@ -57,6 +64,7 @@ __all__ = [
     "CalibrationRecord",
     "Database",
     "IdempotentRequest",
+    "InstrumentClaimedError",
     "JsonObject",
     "Operation",
     "OperationStatus",
@@ -99,13 +107,16 @@ class Store:
         database_url: str | None = None,
         clock: Clock = time.time,
         idempotency_ttl_s: float = 86400.0,
+        instrument: str = "local",
     ) -> None:
         """Open (creating and migrating if needed) ``data_dir/semphony.db``, or `database`, or
         the PostgreSQL database at `database_url`.
 
         ``clock`` returns Unix seconds; ``idempotency_ttl_s`` is how long a stored response is
-        replayed before its key may be used afresh.
+        replayed before its key may be used afresh. ``instrument`` names the instrument this
+        store's writes belong to (and whose sessions, operations and keys it sees).
         """
+        check_instrument_name(instrument)
         if database is None and database_url is not None:
             database = open_database(database_url)
         if database is None:
@@ -114,20 +125,22 @@ class Store:
             Path(data_dir).mkdir(parents=True, exist_ok=True)
             database = SqliteDatabase(Path(data_dir) / DB_FILENAME)
         self.db = database
+        self.instrument = instrument
         self._clock = clock
         try:
-            migrate(database)
+            migrate(database, instrument)
         except BaseException:
             database.close()
             raise
-        self.runs = RunRepository(database, clock)
-        self.sessions = SessionRepository(database, clock)
-        self.artifacts = ArtifactRepository(database, clock)
-        self.operations = OperationRepository(database, clock, self.artifacts)
-        self.rois = RoiRepository(database, clock)
-        self.idempotency = IdempotencyRepository(database, clock, idempotency_ttl_s)
-        self.audit = AuditRepository(database, clock)
-        self.snapshots = SnapshotRepository(database, clock)
+        self.runs = RunRepository(database, clock, instrument)
+        self.sessions = SessionRepository(database, clock, instrument)
+        self.artifacts = ArtifactRepository(database, clock, instrument)
+        self.operations = OperationRepository(database, clock, self.artifacts, instrument)
+        self.rois = RoiRepository(database, clock, instrument)
+        self.idempotency = IdempotencyRepository(database, clock, idempotency_ttl_s, instrument)
+        self.audit = AuditRepository(database, clock, instrument)
+        self.snapshots = SnapshotRepository(database, clock, instrument)
+        self.instruments = InstrumentRepository(database, clock)
         self.calibrations = CalibrationRepository(database, clock)
 
     def close(self) -> None:

@@ -144,7 +144,71 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE audit ADD COLUMN source TEXT",
         "ALTER TABLE audit ADD COLUMN repeats INTEGER",
     ),
-    # 5: the measured image-to-stage axis calibration, one per instrument (by name)
+    # 5: several instruments on one database. Every per-instrument row names its instrument
+    # (existing rows: the instrument of the server that migrates them); ROI names, idempotency
+    # keys and the driver snapshot become unique per instrument (SQLite cannot change a primary
+    # key in place, so those tables are rebuilt); `instruments` holds each name's claim.
+    (
+        """CREATE TABLE instruments (
+            name TEXT PRIMARY KEY,
+            owner TEXT,
+            host TEXT,
+            pid BIGINT,
+            public_url TEXT,
+            claimed_at DOUBLE PRECISION,
+            heartbeat_at DOUBLE PRECISION
+        )""",
+        *(
+            statement
+            for table in ("runs", "sessions", "operations", "artifacts", "audit")
+            for statement in (
+                f"ALTER TABLE {table} ADD COLUMN instrument TEXT NOT NULL DEFAULT ''",
+                f"UPDATE {table} SET instrument = :instrument",
+                f"CREATE INDEX {table}_instrument ON {table}(instrument)",
+            )
+        ),
+        """CREATE TABLE rois_v5 (
+            instrument TEXT NOT NULL,
+            name TEXT NOT NULL,
+            record TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (instrument, name)
+        )""",
+        "INSERT INTO rois_v5 (instrument, name, record, created_at, updated_at)"
+        " SELECT :instrument, name, record, created_at, updated_at FROM rois",
+        "DROP TABLE rois",
+        "ALTER TABLE rois_v5 RENAME TO rois",
+        """CREATE TABLE idempotency_v5 (
+            instrument TEXT NOT NULL,
+            principal TEXT NOT NULL,
+            key TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL,
+            status_code INTEGER,
+            response TEXT,
+            headers TEXT,
+            created_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (instrument, principal, key)
+        )""",
+        "INSERT INTO idempotency_v5 (instrument, principal, key, method, path, body_sha256,"
+        " status_code, response, headers, created_at) SELECT :instrument, principal, key, method,"
+        " path, body_sha256, status_code, response, headers, created_at FROM idempotency",
+        "DROP TABLE idempotency",
+        "ALTER TABLE idempotency_v5 RENAME TO idempotency",
+        "CREATE INDEX idempotency_created_v5 ON idempotency(created_at)",
+        """CREATE TABLE sim_state_v5 (
+            instrument TEXT PRIMARY KEY,
+            snapshot TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL
+        )""",
+        "INSERT INTO sim_state_v5 (instrument, snapshot, updated_at)"
+        " SELECT :instrument, snapshot, updated_at FROM sim_state",
+        "DROP TABLE sim_state",
+        "ALTER TABLE sim_state_v5 RENAME TO sim_state",
+    ),
+    # 6: the measured image-to-stage axis calibration, one per instrument (by name)
     (
         """CREATE TABLE calibrations (
             instrument TEXT PRIMARY KEY,
@@ -178,8 +242,11 @@ def _has_version_table(db: Database, conn: object) -> bool:
     return conn.execute(sql).fetchone() is not None  # type: ignore[attr-defined]
 
 
-def migrate(db: Database) -> int:
-    """Bring the schema up to `SCHEMA_VERSION`; returns the version found before."""
+def migrate(db: Database, instrument: str = "local") -> int:
+    """Bring the schema up to `SCHEMA_VERSION`; returns the version found before.
+
+    ``:instrument`` in a statement is the migrating server's instrument name (the one existing
+    rows are given when records start to name theirs)."""
     found = schema_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaTooNewError(
@@ -200,7 +267,9 @@ def migrate(db: Database) -> int:
             ):
                 continue
             for statement in _MIGRATIONS[target - 1]:
-                tx.execute(statement.replace("{id}", _ID[db.dialect]))
+                sql = statement.replace("{id}", _ID[db.dialect])
+                count = sql.count(":instrument")
+                tx.execute(sql.replace(":instrument", "?"), (instrument,) * count)
             tx.execute("UPDATE schema_version SET version = ?", (target,))
     return found
 

@@ -22,15 +22,18 @@ def _artifact(row: Row) -> ArtifactRecord:
         width=row["width"],
         height=row["height"],
         created_at=ts(row["created_at"]),
+        instrument=row["instrument"],
     )
 
 
 class ArtifactRepository:
-    """Record written image files and find them again."""
+    """Record written image files and find them again: this instrument's (the files are in its
+    server's data dir); `find` looks on every instrument."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, instrument: str = "local") -> None:
         self._db = db
         self._clock = clock
+        self._instrument = instrument
 
     def add(self, artifact: ArtifactRecord) -> ArtifactRecord:
         """Record a written image file (see ``ArtifactStore.write``)."""
@@ -39,15 +42,16 @@ class ArtifactRepository:
             if (
                 artifact.operation_id is not None
                 and tx.execute(
-                    "SELECT 1 FROM operations WHERE id = ?", (artifact.operation_id,)
+                    "SELECT 1 FROM operations WHERE id = ? AND instrument = ?",
+                    (artifact.operation_id, self._instrument),
                 ).fetchone()
                 is None
             ):
                 raise RecordNotFoundError("operation", artifact.operation_id)
             tx.execute(
                 "INSERT INTO artifacts (image_id, operation_id, path, sha256, size_bytes, mime,"
-                " width, height, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                f"{next_seq('artifacts')})",
+                " width, height, created_at, instrument, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                f" ?, {next_seq('artifacts')})",
                 (
                     artifact.image_id,
                     artifact.operation_id,
@@ -58,6 +62,7 @@ class ArtifactRepository:
                     artifact.width,
                     artifact.height,
                     secs(created),
+                    self._instrument,
                 ),
             )
         return ArtifactRecord(
@@ -70,10 +75,16 @@ class ArtifactRepository:
             width=artifact.width,
             height=artifact.height,
             created_at=created,
+            instrument=self._instrument,
         )
 
     def get(self, image_id: str) -> ArtifactRecord | None:
-        """The artifact record, or None."""
+        """This instrument's artifact record, or None."""
+        found = self.find(image_id)
+        return found if found is not None and found.instrument == self._instrument else None
+
+    def find(self, image_id: str) -> ArtifactRecord | None:
+        """The artifact record of any instrument, or None."""
         with self._db.read() as conn:
             row = conn.execute("SELECT * FROM artifacts WHERE image_id = ?", (image_id,)).fetchone()
         return None if row is None else _artifact(row)
@@ -82,10 +93,14 @@ class ArtifactRepository:
         """All artifacts (or one operation's), oldest first."""
         with self._db.read() as conn:
             if operation_id is None:
-                rows = conn.execute("SELECT * FROM artifacts ORDER BY created_at, seq").fetchall()
+                rows = conn.execute(
+                    "SELECT * FROM artifacts WHERE instrument = ? ORDER BY created_at, seq",
+                    (self._instrument,),
+                ).fetchall()
             else:
                 rows = conn.execute(
-                    "SELECT * FROM artifacts WHERE operation_id = ? ORDER BY created_at, seq",
-                    (operation_id,),
+                    "SELECT * FROM artifacts WHERE operation_id = ? AND instrument = ?"
+                    " ORDER BY created_at, seq",
+                    (operation_id, self._instrument),
                 ).fetchall()
         return [_artifact(r) for r in rows]

@@ -37,15 +37,17 @@ def _audit(row: Row) -> AuditRecord:
         user=row["user_name"],
         source=row["source"],
         repeats=row["repeats"] or 1,
+        instrument=row["instrument"],
     )
 
 
 class AuditRepository:
-    """Append audit entries and read them back in order."""
+    """Append this instrument's audit entries; read every instrument's back in order."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, instrument: str = "local") -> None:
         self._db = db
         self._clock = clock
+        self._instrument = instrument
 
     def append(
         self,
@@ -86,8 +88,8 @@ class AuditRepository:
             row = tx.execute(
                 "INSERT INTO audit (at, actor_role, token_fingerprint, session_id, run_id, method,"
                 " path, command, params, outcome, status_code, reason, operation_id, clock_s,"
-                " request_id, user_name, source, repeats)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                " request_id, user_name, source, repeats, instrument)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 (
                     secs(at),
                     actor_role,
@@ -107,6 +109,7 @@ class AuditRepository:
                     user,
                     source,
                     repeats,
+                    self._instrument,
                 ),
             ).fetchone()
         return AuditRecord(
@@ -129,6 +132,7 @@ class AuditRepository:
             user=user,
             source=source,
             repeats=repeats,
+            instrument=self._instrument,
         )
 
     def entries(
@@ -142,6 +146,7 @@ class AuditRepository:
         command: str | None = None,
         outcome: str | None = None,
         outside_runs: bool = False,
+        instrument: str | None = None,
     ) -> list[AuditRecord]:
         """Entries in order after ``after_seq``, filtered by any of the given columns
         (``outside_runs``: only commands that belong to no run)."""
@@ -155,6 +160,7 @@ class AuditRepository:
             ("user_name", user),
             ("command", command),
             ("outcome", outcome),
+            ("instrument", instrument),
         ):
             if value is not None:
                 sql += f" AND {column} = ?"

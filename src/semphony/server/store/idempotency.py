@@ -21,9 +21,11 @@ __all__ = ["IdempotencyRepository"]
 class IdempotencyRepository:
     """Reserve keys, store the responses to replay, forget expired ones."""
 
-    def __init__(self, db: Database, clock: Clock, ttl_s: float) -> None:
+    def __init__(self, db: Database, clock: Clock, ttl_s: float, instrument: str = "local") -> None:
         if not ttl_s > 0:
             raise ValueError(f"idempotency_ttl_s: must be > 0, got {ttl_s}")
+        # Keys are the instrument's: the same key sent to two servers is two requests.
+        self._instrument = instrument
         self._db = db
         self._clock = clock
         self._ttl_s = float(ttl_s)
@@ -38,18 +40,17 @@ class IdempotencyRepository:
         ``IdempotencyInProgressError``. Expired keys are treated as new.
         """
         now = self._clock()
-        key = (request.principal, request.key)
+        key = (self._instrument, request.principal, request.key)
+        where = "instrument = ? AND principal = ? AND key = ?"
         with self._db.write() as tx:
-            row = tx.execute(
-                "SELECT * FROM idempotency WHERE principal = ? AND key = ?", key
-            ).fetchone()
+            row = tx.execute(f"SELECT * FROM idempotency WHERE {where}", key).fetchone()
             if row is not None and row["created_at"] + self._ttl_s <= now:
-                tx.execute("DELETE FROM idempotency WHERE principal = ? AND key = ?", key)
+                tx.execute(f"DELETE FROM idempotency WHERE {where}", key)
                 row = None
             if row is None:
                 tx.execute(
-                    "INSERT INTO idempotency (principal, key, method, path, body_sha256,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO idempotency (instrument, principal, key, method, path,"
+                    " body_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (*key, request.method, request.path, request.body_sha256, now),
                 )
                 return None
@@ -83,11 +84,13 @@ class IdempotencyRepository:
         with self._db.write() as tx:
             cur = tx.execute(
                 "UPDATE idempotency SET status_code = ?, response = ?, headers = ?"
-                " WHERE principal = ? AND key = ? AND body_sha256 = ? AND status_code IS NULL",
+                " WHERE instrument = ? AND principal = ? AND key = ? AND body_sha256 = ?"
+                " AND status_code IS NULL",
                 (
                     status_code,
                     body_text,
                     headers_text,
+                    self._instrument,
                     request.principal,
                     request.key,
                     request.body_sha256,
@@ -100,8 +103,9 @@ class IdempotencyRepository:
         """Drop an unfinished reservation so the client may retry with the same key."""
         with self._db.write() as tx:
             tx.execute(
-                "DELETE FROM idempotency WHERE principal = ? AND key = ? AND status_code IS NULL",
-                (request.principal, request.key),
+                "DELETE FROM idempotency WHERE instrument = ? AND principal = ? AND key = ?"
+                " AND status_code IS NULL",
+                (self._instrument, request.principal, request.key),
             )
 
     def purge(self) -> int:
@@ -109,13 +113,17 @@ class IdempotencyRepository:
         cutoff = self._clock() - self._ttl_s
         with self._db.write() as tx:
             cur = tx.execute(
-                "DELETE FROM idempotency WHERE created_at <= ? AND status_code IS NOT NULL",
-                (cutoff,),
+                "DELETE FROM idempotency WHERE instrument = ? AND created_at <= ?"
+                " AND status_code IS NOT NULL",
+                (self._instrument, cutoff),
             )
         return int(cur.rowcount)
 
     def drop_pending(self) -> int:
         """At start-up: forget reservations whose request died with the last process."""
         with self._db.write() as tx:
-            cur = tx.execute("DELETE FROM idempotency WHERE status_code IS NULL")
+            cur = tx.execute(
+                "DELETE FROM idempotency WHERE instrument = ? AND status_code IS NULL",
+                (self._instrument,),
+            )
         return int(cur.rowcount)

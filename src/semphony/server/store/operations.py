@@ -49,16 +49,25 @@ def _operation(row: Row) -> Operation:
         problem=loads_obj(row["problem"]),
         created_at=ts(row["created_at"]),
         updated_at=ts(row["updated_at"]),
+        instrument=row["instrument"],
     )
 
 
 class OperationRepository:
     """Record operations, move them through their statuses, fail the ones a restart cut short."""
 
-    def __init__(self, db: Database, clock: Clock, artifacts: ArtifactRepository) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        artifacts: ArtifactRepository,
+        instrument: str = "local",
+    ) -> None:
         self._db = db
         self._clock = clock
         self._artifacts = artifacts
+        # Operations are the instrument's: another server's are neither shown nor failed here.
+        self._instrument = instrument
 
     def create(
         self,
@@ -92,21 +101,30 @@ class OperationRepository:
             problem=None,
             created_at=now,
             updated_at=now,
+            instrument=self._instrument,
         )
+        mine = (self._instrument,)
         with self._db.write() as tx:
-            if tx.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            if (
+                tx.execute(
+                    "SELECT 1 FROM runs WHERE id = ? AND instrument = ?", (run_id, *mine)
+                ).fetchone()
+                is None
+            ):
                 raise RecordNotFoundError("run", run_id)
             if (
                 session_id is not None
-                and tx.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+                and tx.execute(
+                    "SELECT 1 FROM sessions WHERE id = ? AND instrument = ?", (session_id, *mine)
+                ).fetchone()
                 is None
             ):
                 raise RecordNotFoundError("session", session_id)
             tx.execute(
                 "INSERT INTO operations (id, run_id, session_id, kind, status, params,"
                 " progress_done, progress_total, progress_unit, result, problem, created_at,"
-                " updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, NULL, ?, ?, "
-                f"{next_seq('operations')})",
+                " updated_at, instrument, seq) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, NULL, ?,"
+                f" ?, ?, {next_seq('operations')})",
                 (
                     op.id,
                     run_id,
@@ -118,6 +136,7 @@ class OperationRepository:
                     progress_unit,
                     secs(now),
                     secs(now),
+                    self._instrument,
                 ),
             )
         return op
@@ -125,7 +144,10 @@ class OperationRepository:
     def get(self, operation_id: str) -> Operation | None:
         """The operation, or None."""
         with self._db.read() as conn:
-            row = conn.execute("SELECT * FROM operations WHERE id = ?", (operation_id,)).fetchone()
+            row = conn.execute(
+                "SELECT * FROM operations WHERE id = ? AND instrument = ?",
+                (operation_id, self._instrument),
+            ).fetchone()
         return None if row is None else _operation(row)
 
     def of_run(
@@ -137,8 +159,8 @@ class OperationRepository:
         max_items: int = 100,
     ) -> list[Operation]:
         """A run's operations, oldest first, optionally of one kind and/or status."""
-        sql = "SELECT * FROM operations WHERE run_id = ?"
-        args: list[Any] = [run_id]
+        sql = "SELECT * FROM operations WHERE run_id = ? AND instrument = ?"
+        args: list[Any] = [run_id, self._instrument]
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)
@@ -155,7 +177,8 @@ class OperationRepository:
         with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT * FROM operations WHERE status IN ('pending', 'running')"
-                " ORDER BY created_at, seq"
+                " AND instrument = ? ORDER BY created_at, seq",
+                (self._instrument,),
             ).fetchall()
         return [_operation(r) for r in rows]
 
@@ -193,7 +216,8 @@ class OperationRepository:
             for artifact in artifacts:
                 self._artifacts.add(artifact)
             current = tx.execute(
-                "SELECT progress_total FROM operations WHERE id = ?", (operation_id,)
+                "SELECT progress_total FROM operations WHERE id = ? AND instrument = ?",
+                (operation_id, self._instrument),
             ).fetchone()
             done = progress_done
             if current is not None and status == "succeeded":
@@ -210,7 +234,10 @@ class OperationRepository:
         result: JsonObject | _Unset | None,
         problem: JsonObject | _Unset | None,
     ) -> Operation:
-        row = tx.execute("SELECT * FROM operations WHERE id = ?", (operation_id,)).fetchone()
+        row = tx.execute(
+            "SELECT * FROM operations WHERE id = ? AND instrument = ?",
+            (operation_id, self._instrument),
+        ).fetchone()
         if row is None:
             raise RecordNotFoundError("operation", operation_id)
         current = _operation(row)

@@ -42,6 +42,7 @@ class Run:
     name: str
     created_at: datetime
     metadata: JsonObject = field(default_factory=dict)
+    instrument: str = "local"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Session:
     end_reason: str | None = None
     lease_s: float | None = None
     secret_sha256: str | None = None
+    instrument: str = "local"
 
     @property
     def active(self) -> bool:
@@ -82,6 +84,7 @@ class Operation:
     problem: JsonObject | None
     created_at: datetime
     updated_at: datetime
+    instrument: str = "local"
 
     @property
     def terminal(self) -> bool:
@@ -102,6 +105,7 @@ class ArtifactRecord:
     width: int
     height: int
     created_at: datetime | None = None
+    instrument: str = "local"
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class RoiRecord:
     record: JsonObject
     created_at: datetime
     updated_at: datetime
+    instrument: str = "local"
 
 
 @dataclass(frozen=True)
@@ -158,3 +163,4 @@ class AuditRecord:
     user: str | None = None
     source: str | None = None
     repeats: int = 1
+    instrument: str = "local"
