@@ -11,8 +11,9 @@ import tifffile
 from semphony import Semphony
 from semphony._cli_connect import LOCAL_SETTINGS_FILE, default_local_dir
 from semphony._cli_render import describe_error
+from semphony._exceptions import error_from_response
 from semphony.cli import main
-from semphony.client import NotFoundError, UnprocessableEntityError
+from semphony.client import NotFoundError
 
 SEED = 11
 REASON = "range.stage_travel"
@@ -155,8 +156,9 @@ def test_the_default_local_data_dir_follows_semphony_home(
 
 
 def test_a_range_refusal_by_the_server_is_bad_input_and_names_its_reason() -> None:
-    problem = {"status": 422, "detail": "x_mm=80 is outside [-50, 50] mm", "reason": REASON}
-    error = UnprocessableEntityError(status_code=422, problem=problem, method="POST", url="/m")
+    # What the server answers: 409, a conflict with this instrument, not a failure.
+    problem = {"status": 409, "detail": "x_mm=80 is outside [-50, 50] mm", "reason": REASON}
+    error = error_from_response(409, problem, method="POST", url="/m", request_id=None)
     described = describe_error(error)
     assert described is not None
     code, message = described
@@ -169,12 +171,13 @@ def test_a_range_refusal_by_the_server_is_bad_input_and_names_its_reason() -> No
 def test_a_value_the_server_refused_is_named_by_its_flag() -> None:
     message = "dwell_time_us=0.001 is outside [0.05, 100] µs"
     problem = {
-        "status": 422,
+        "status": 409,
         "detail": message,
         "reason": "range.acquisition",
         "errors": [{"field": "body.dwell_time_us", "rule": "range", "message": message}],
     }
-    described = describe_error(UnprocessableEntityError(status_code=422, problem=problem))
+    error = error_from_response(409, problem, method="POST", url="/a", request_id=None)
+    described = describe_error(error)
     assert described is not None
     assert described == (2, f"--dwell-us: {message} (reason range.acquisition)")
 

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from semphony import SemphonyApiError
-from semphony.client import AsyncSemphony, Semphony
+from semphony.client import AsyncSemphony, DeviceRangeError, Semphony, UnprocessableEntityError
 from tests._fixtures import local_client
 
 
@@ -23,9 +22,11 @@ def test_the_detector_is_selected_and_its_response_set_and_read_back(client: Sem
         state = session.detector.set(mode="BSE", gain=1.5, offset=-0.1, bit_depth=16)
         assert (state.detector.mode, state.detector.bit_depth) == ("BSE", 16)
         assert (state.detector.gain, state.detector.offset) == (1.5, -0.1)
-        with pytest.raises(SemphonyApiError) as err:
+        with pytest.raises(UnprocessableEntityError) as err:
             session.detector.set(channel=9)
-        assert err.value.reason == "range.detector"
+        assert (err.value.status_code, err.value.reason) == (409, "range.detector")
+        assert isinstance(err.value, DeviceRangeError)
+        assert err.value.field == "channel"
         assert "channel" in str(err.value)
         assert session.state().detector.mode == "BSE"
 

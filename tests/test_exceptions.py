@@ -18,6 +18,7 @@ from semphony._exceptions import (
     BadRequestError,
     ConflictError,
     DeviceError,
+    DeviceRangeError,
     IncompatibleServerError,
     InternalServerError,
     InvalidResponseError,
@@ -317,17 +318,50 @@ def test_a_refused_value_is_said_once_in_the_callers_terms_not_in_http() -> None
     # What the server answers for `mode="XYZ"`: the field error repeats the detail.
     message = "mode='XYZ' is not one of ['SE', 'BSE']"
     doc = problem(
-        422,
-        title="Out of range",
+        409,
+        title="Outside this instrument's range",
         detail=message,
         reason="range.acquisition",
         errors=[{"field": "body.mode", "rule": "range.acquisition", "message": message}],
     )
-    e = error_from_response(422, doc, method="POST", url=URL, request_id="r9")
+    e = error_from_response(409, doc, method="POST", url=URL, request_id="r9")
     assert str(e) == f"{message} (reason range.acquisition)"
-    assert "422" not in str(e)
+    assert "409" not in str(e)
     assert "POST" not in str(e)
-    assert (e.status_code, e.method, e.request_id) == (422, "POST", "r9")
+    assert (e.status_code, e.method, e.request_id) == (409, "POST", "r9")
+
+
+def test_a_value_beyond_the_instrument_is_still_caught_as_unprocessable_not_as_a_conflict() -> None:
+    # API 2.0 answers a device-range refusal 409 (it was 422): code that catches
+    # UnprocessableEntityError for it keeps working, and a ConflictError handler (interlocks,
+    # busy, lease) does not take it by surprise.
+    message = "x_mm=80 is outside the allowed range [-50, 50] mm"
+    doc = problem(
+        409,
+        detail=message,
+        reason="range.stage_travel",
+        errors=[{"field": "body.x_mm", "rule": "range.stage_travel", "message": message}],
+    )
+    e = error_from_response(409, doc, method="POST", url=URL, request_id=None)
+    assert type(e) is DeviceRangeError
+    assert isinstance(e, UnprocessableEntityError)
+    assert not isinstance(e, ConflictError)
+    assert (e.status_code, e.reason, e.field) == (409, "range.stage_travel", "x_mm")
+    assert str(e) == f"{message} (reason range.stage_travel)"
+
+
+@pytest.mark.parametrize("reason", ["interlock.busy", "lease.held", "device.unsupported", None])
+def test_a_conflict_without_a_range_reason_stays_a_conflict(reason: str | None) -> None:
+    doc = problem(409, detail="no", **({"reason": reason} if reason else {}))
+    e = error_from_response(409, doc, method="POST", url=URL, request_id=None)
+    assert type(e) is ConflictError
+
+
+def test_a_range_refusal_without_a_named_field_has_none() -> None:
+    doc = problem(409, detail="fov_um=1e9 is outside the allowed range", reason="range.optics")
+    e = error_from_response(409, doc, method="POST", url=URL, request_id=None)
+    assert isinstance(e, DeviceRangeError)
+    assert e.field is None
 
 
 def test_a_field_error_the_detail_does_not_say_is_added_with_the_callers_name() -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from semphony._client import Semphony
 from semphony._exceptions import (
+    DeviceRangeError,
     OutOfRangeError,
     SemphonyApiError,
     SemphonyError,
@@ -88,8 +89,9 @@ def describe_error(exc: BaseException) -> tuple[int, str] | None:
             message = f"guardrail {exc.guardrail_type} refused: {message}"
         return EXIT_FAILURE, message
     if isinstance(exc, SemphonyApiError):
-        # The server refusing a value as out of range or malformed is bad input too.
-        code = EXIT_USAGE if exc.status_code in (400, 422) else EXIT_FAILURE
+        # The server refusing a value as out of range (409 `range.*`) or malformed is bad input.
+        bad_input = exc.status_code in (400, 422) or isinstance(exc, DeviceRangeError)
+        code = EXIT_USAGE if bad_input else EXIT_FAILURE
         return code, _api_message(exc)
     if isinstance(exc, SemphonyError):
         return EXIT_FAILURE, str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -17,7 +17,8 @@ SemphonyError                      base of everything semphony raises on purpose
 │       ├── NotFoundError              404
 │       ├── ConflictError              409 (interlocks, busy, lease held)
 │       ├── PayloadTooLargeError       413
-│       ├── UnprocessableEntityError   422 (out of range, invalid field)
+│       ├── UnprocessableEntityError   422 (invalid field) ...
+│       │   └── DeviceRangeError           ... or 409 `range.*`: a value beyond this instrument
 │       ├── RateLimitError             429
 │       └── InternalServerError        ≥ 500 (without a device code)
 ├── OutOfRangeError                a requested value is outside what the device can do (checked
@@ -27,6 +28,12 @@ SemphonyError                      base of everything semphony raises on purpose
 
 `SemphonyGuardrailException` is deliberately not a `SemphonyApiError`: the seed's
 `except SemphonyApiError: ... except SemphonyGuardrailException: ...` relies on it.
+
+A value the contract allows but this instrument cannot take is answered 409 with a `range.*`
+reason (API 2.0; it was a 422 before). It raises `DeviceRangeError`, an `UnprocessableEntityError`
+as those refusals always were, so `except UnprocessableEntityError` still catches every value the
+server refused; it is deliberately not a `ConflictError`, which stays for the instrument's state
+(interlocks, busy, the lease).
 
 `error_from_response` is the one place an HTTP status and problem document become an exception;
 `error_from_operation` does the same for a long operation that ended without success. Messages
@@ -59,6 +66,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "DeviceError",
+    "DeviceRangeError",
     "IncompatibleServerError",
     "InternalServerError",
     "InvalidResponseError",
@@ -292,9 +300,29 @@ class PayloadTooLargeError(APIStatusError):
 
 
 class UnprocessableEntityError(APIStatusError):
-    """422: a value is outside what the device can do, or fails validation (`problem["errors"]`)."""
+    """422: a value fails the contract's validation (`problem["errors"]` names each field); or,
+    as `DeviceRangeError` (409), it is beyond what this instrument can do."""
 
-    status_code: Literal[422]
+    status_code: Literal[409, 422]
+
+
+class DeviceRangeError(UnprocessableEntityError):
+    """409 with a `range.*` reason: the contract allows the value but this instrument cannot take
+    it (outside its range, e.g. stage travel, FOV, a detector it lacks); nothing was changed.
+
+    `field` names the refused member (e.g. `x_mm`), `problem["detail"]` gives the value and the
+    device's range; `GET /v1/device` publishes the limits.
+    """
+
+    status_code: Literal[409]
+
+    @property
+    def field(self) -> str | None:
+        """The refused member's name (without its `body.` prefix), if the problem names one."""
+        errors = (self.problem or {}).get("errors")
+        first = errors[0] if isinstance(errors, list) and errors else None
+        name = first.get("field") if isinstance(first, Mapping) else None
+        return str(name).removeprefix("body.") if isinstance(name, str) else None
 
 
 class RateLimitError(APIStatusError):
@@ -417,8 +445,9 @@ def error_from_response(
 ) -> SemphonyApiError:
     """The most specific exception for a non-2xx answer and its parsed problem document (or None).
 
-    A problem with a `device_code` is a `DeviceError` whatever its status; otherwise the status
-    picks the class (`InternalServerError` for every status ≥ 500, `APIStatusError` for the rest).
+    A problem with a `device_code` is a `DeviceError` whatever its status; a 409 whose reason is
+    `range.*` a `DeviceRangeError`; otherwise the status picks the class (`InternalServerError`
+    for every status ≥ 500, `APIStatusError` for the rest).
     """
     doc = problem if isinstance(problem, Mapping) else None
     if device_code_of(doc) is not None:
@@ -427,6 +456,9 @@ def error_from_response(
             doc, status_code=status_code, request_id=request_id, method=method, url=url
         )
     cls: type[APIStatusError] = _STATUS_CLASSES.get(status_code, APIStatusError)
+    reason = text_of(doc, "reason")
+    if status_code == 409 and reason is not None and reason.startswith("range."):
+        cls = DeviceRangeError
     if status_code >= 500:
         cls = InternalServerError
     return cls(status_code=status_code, problem=doc, request_id=request_id, method=method, url=url)

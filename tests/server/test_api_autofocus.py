@@ -30,6 +30,18 @@ def test_autofocus_with_the_beam_off_is_refused(api: Api, controlled: Controlled
     assert "beam_required" in refused.text
 
 
+def test_a_fov_beyond_the_device_is_a_conflict_naming_it(api: Api, ready: Controlled) -> None:
+    # Within the contract's static bound (1e6 µm), beyond this device's FOV.
+    fov = api.client.get("/v1/device").json()["limits"]["fov_um"]
+    refused = api.client.post(ready.path("autofocus"), json={"fov_um": fov["max"] * 2})
+    assert (refused.status_code, refused.json()["reason"]) == (409, "range.acquisition")
+    assert refused.json()["errors"][0]["field"] == "body.fov_um"
+    lo, hi = fov["min"], fov["max"]
+    assert refused.json()["detail"] == (
+        f"fov_um={hi * 2:g} is outside the allowed range [{lo:g}, {hi:g}] µm"
+    )
+
+
 def test_autofocus_without_a_fov_names_the_field(api: Api, ready: Controlled) -> None:
     refused = api.client.post(ready.path("autofocus"), json={"span_mm": 0.1})
     assert refused.status_code == 422

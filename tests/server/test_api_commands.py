@@ -60,8 +60,14 @@ def test_a_move_outside_travel_is_refused_and_the_stage_stays(
 ) -> None:
     before = api.state()["stage"]
     response = api.client.post(controlled.path("stage/move"), json={"x_mm": 80.0})
-    _refused(response, 422, "range.stage_travel")
+    # The contract allows 80 mm (a static bound of ±1000): this stage's travel does not, a
+    # conflict with this instrument, naming the field, the value and the device's range.
+    _refused(response, 409, "range.stage_travel")
     assert response.json()["errors"][0]["field"] == "body.x_mm"
+    travel = api.client.get("/v1/device").json()["limits"]["stage"]["x_mm"]
+    assert response.json()["detail"] == (
+        f"x_mm=80 is outside the allowed range [{travel['min']:g}, {travel['max']:g}] mm"
+    )
     assert api.state()["stage"] == before
     assert _last_refusal(api, controlled.run_id)["reason"] == "range.stage_travel"
 
@@ -69,14 +75,14 @@ def test_a_move_outside_travel_is_refused_and_the_stage_stays(
 def test_a_move_breaking_the_clearance_rule_is_refused(api: Api, controlled: Controlled) -> None:
     before = api.state()["stage"]
     response = api.client.post(controlled.path("stage/move"), json={"z_mm": 49.0, "t_deg": 60.0})
-    _refused(response, 422, "range.stage_clearance")
+    _refused(response, 409, "range.stage_clearance")
     assert api.state()["stage"] == before
 
 
 def test_optics_out_of_range_are_refused(api: Api, controlled: Controlled) -> None:
     before = api.state()["beam_shift_x_um"]
     response = api.client.post(controlled.path("optics"), json={"beam_shift_x_um": 500.0})
-    _refused(response, 422, "range.optics")
+    _refused(response, 409, "range.optics")
     assert api.state()["beam_shift_x_um"] == before
 
 
@@ -139,7 +145,7 @@ def test_an_acquisition_reports_applied_settings_and_its_artifact(
 
 def test_an_unsupported_acquisition_value_is_refused(api: Api, ready: Controlled) -> None:
     response = api.client.post(ready.path("acquisitions"), json={"dwell_time_us": 5000.0})
-    _refused(response, 422, "range.acquisition")
+    _refused(response, 409, "range.acquisition")
 
 
 def test_artifact_ids_cannot_name_a_path(api: Api) -> None:

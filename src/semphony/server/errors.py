@@ -30,9 +30,11 @@
         └── StoppingError             the server is shutting down           503 server.stopping
 
 The driver's own errors (`semphony.server.drivers.errors`) are answered from the same table:
-interlocks 409, ranges 422 (naming the field), unsupported 409, device faults 502 (with the
-device's code and our message), an unreachable instrument 503. Each foreign error (SQLite,
-sockets, pydantic) is translated once, where it is raised, into one of these.
+interlocks 409, ranges 409 (a value the contract allows but this instrument cannot take, or not
+in its state: naming the field, the value and the device's range), unsupported 409, device faults
+502 (with the device's code and our message), an unreachable instrument 503. Static bounds are the
+contract's and refused by request validation (422) before a driver sees the value. Each foreign
+error (SQLite, sockets, pydantic) is translated once, where it is raised, into one of these.
 """
 
 from __future__ import annotations
@@ -341,7 +343,7 @@ ERRORS: tuple[tuple[type[BaseException], int, str | None], ...] = (
     (BusyError, 409, "interlock.busy"),
     # Driver errors: None takes the reason the error carries (interlock.vacuum_required, …).
     (InterlockError, 409, None),
-    (RangeError, 422, None),
+    (RangeError, 409, None),
     (UnsupportedError, 409, None),
     (DeviceFault, 502, "device.error"),
     (DriverUnavailableError, 503, "device.unavailable"),
@@ -351,7 +353,7 @@ ERRORS: tuple[tuple[type[BaseException], int, str | None], ...] = (
 
 _TITLES = {
     InterlockError: "Refused by an interlock",
-    RangeError: "Out of range",
+    RangeError: "Outside this instrument's range",
     UnsupportedError: "Not available on this instrument",
     DeviceFault: "Device error",
     Cancelled: "Cancelled",

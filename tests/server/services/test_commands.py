@@ -106,7 +106,7 @@ def test_the_detector_command_sets_gain_and_offset_and_names_a_bad_field(world: 
         world.services.commands.set_detector(
             world.actor, session.id, "detector.set", {"channel": 9}
         )
-    assert err.value.status == 422
+    assert (err.value.status, err.value.reason) == (409, "range.detector")
     assert err.value.errors is not None
     assert err.value.errors[0]["field"] == "body.channel"
 

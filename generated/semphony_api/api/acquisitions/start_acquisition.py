@@ -138,11 +138,11 @@ def sync_detailed(
 
      Scans one frame with the given settings (absent fields: the instrument's current ones). Refused with
     409 `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs,
-    422 `range.acquisition` for values the device cannot do. Fields the device does not honour are
-    ignored and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed
-    table) are echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given
-    the index wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role:
-    operator (the lease holder).
+    `range.acquisition` for values the device cannot do. Fields the device does not honour are ignored
+    and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed table) are
+    echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given the index
+    wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role: operator (the
+    lease holder).
 
     Args:
         session_id (str):
@@ -189,11 +189,11 @@ def sync(
 
      Scans one frame with the given settings (absent fields: the instrument's current ones). Refused with
     409 `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs,
-    422 `range.acquisition` for values the device cannot do. Fields the device does not honour are
-    ignored and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed
-    table) are echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given
-    the index wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role:
-    operator (the lease holder).
+    `range.acquisition` for values the device cannot do. Fields the device does not honour are ignored
+    and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed table) are
+    echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given the index
+    wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role: operator (the
+    lease holder).
 
     Args:
         session_id (str):
@@ -235,11 +235,11 @@ async def asyncio_detailed(
 
      Scans one frame with the given settings (absent fields: the instrument's current ones). Refused with
     409 `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs,
-    422 `range.acquisition` for values the device cannot do. Fields the device does not honour are
-    ignored and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed
-    table) are echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given
-    the index wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role:
-    operator (the lease holder).
+    `range.acquisition` for values the device cannot do. Fields the device does not honour are ignored
+    and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed table) are
+    echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given the index
+    wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role: operator (the
+    lease holder).
 
     Args:
         session_id (str):
@@ -284,11 +284,11 @@ async def asyncio(
 
      Scans one frame with the given settings (absent fields: the instrument's current ones). Refused with
     409 `interlock.beam_required` while the beam is off, `interlock.busy` while another operation runs,
-    422 `range.acquisition` for values the device cannot do. Fields the device does not honour are
-    ignored and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed
-    table) are echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given
-    the index wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role:
-    operator (the lease holder).
+    `range.acquisition` for values the device cannot do. Fields the device does not honour are ignored
+    and named in `metadata.ignored_fields`; quantised values (dwell snapped to the scan-speed table) are
+    echoed in `metadata.applied`. When both `scan_speed_index` and `dwell_time_us` are given the index
+    wins. Progress counts lines. The operation's result is an `AcquisitionResult`. Role: operator (the
+    lease holder).
 
     Args:
         session_id (str):

@@ -136,7 +136,7 @@ def sync_detailed(
 ) -> Response[InstrumentState | Problem]:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
 
-     Checked against the device's detectors and limits (422 `range.detector` naming the field), refused
+     Checked against the device's detectors and limits (409 `range.detector` naming the field), refused
     while an operation runs (409 `interlock.busy`), verified by reading back (502 `device.error` when
     the instrument did otherwise). Answers the resulting state. Role: operator (the lease holder).
 
@@ -180,7 +180,7 @@ def sync(
 ) -> InstrumentState | Problem | None:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
 
-     Checked against the device's detectors and limits (422 `range.detector` naming the field), refused
+     Checked against the device's detectors and limits (409 `range.detector` naming the field), refused
     while an operation runs (409 `interlock.busy`), verified by reading back (502 `device.error` when
     the instrument did otherwise). Answers the resulting state. Role: operator (the lease holder).
 
@@ -219,7 +219,7 @@ async def asyncio_detailed(
 ) -> Response[InstrumentState | Problem]:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
 
-     Checked against the device's detectors and limits (422 `range.detector` naming the field), refused
+     Checked against the device's detectors and limits (409 `range.detector` naming the field), refused
     while an operation runs (409 `interlock.busy`), verified by reading back (502 `device.error` when
     the instrument did otherwise). Answers the resulting state. Role: operator (the lease holder).
 
@@ -261,7 +261,7 @@ async def asyncio(
 ) -> InstrumentState | Problem | None:
     """Select the detector, its bit depth, gain (contrast) and offset (brightness).
 
-     Checked against the device's detectors and limits (422 `range.detector` naming the field), refused
+     Checked against the device's detectors and limits (409 `range.detector` naming the field), refused
     while an operation runs (409 `interlock.busy`), verified by reading back (502 `device.error` when
     the instrument did otherwise). Answers the resulting state. Role: operator (the lease holder).
 

@@ -140,8 +140,9 @@ def sync_detailed(
     `fov_um`: the instrument's own autofocus where the driver has one (method `instrument`), else a
     sweep of small frames over ±`span_mm` around the current WD scored by a sharpness measure and
     refined (method `sweep`). Refused with 409 `interlock.beam_required` while the beam is off,
-    `interlock.busy` while another operation runs. Progress counts frames. The operation's result is an
-    `AutofocusResult`. Role: operator (the lease holder).
+    `interlock.busy` while another operation runs, `range.acquisition` for a `fov_um` beyond the device.
+    Progress counts frames. The operation's result is an `AutofocusResult`. Role: operator (the lease
+    holder).
 
     Args:
         session_id (str):
@@ -185,8 +186,9 @@ def sync(
     `fov_um`: the instrument's own autofocus where the driver has one (method `instrument`), else a
     sweep of small frames over ±`span_mm` around the current WD scored by a sharpness measure and
     refined (method `sweep`). Refused with 409 `interlock.beam_required` while the beam is off,
-    `interlock.busy` while another operation runs. Progress counts frames. The operation's result is an
-    `AutofocusResult`. Role: operator (the lease holder).
+    `interlock.busy` while another operation runs, `range.acquisition` for a `fov_um` beyond the device.
+    Progress counts frames. The operation's result is an `AutofocusResult`. Role: operator (the lease
+    holder).
 
     Args:
         session_id (str):
@@ -225,8 +227,9 @@ async def asyncio_detailed(
     `fov_um`: the instrument's own autofocus where the driver has one (method `instrument`), else a
     sweep of small frames over ±`span_mm` around the current WD scored by a sharpness measure and
     refined (method `sweep`). Refused with 409 `interlock.beam_required` while the beam is off,
-    `interlock.busy` while another operation runs. Progress counts frames. The operation's result is an
-    `AutofocusResult`. Role: operator (the lease holder).
+    `interlock.busy` while another operation runs, `range.acquisition` for a `fov_um` beyond the device.
+    Progress counts frames. The operation's result is an `AutofocusResult`. Role: operator (the lease
+    holder).
 
     Args:
         session_id (str):
@@ -268,8 +271,9 @@ async def asyncio(
     `fov_um`: the instrument's own autofocus where the driver has one (method `instrument`), else a
     sweep of small frames over ±`span_mm` around the current WD scored by a sharpness measure and
     refined (method `sweep`). Refused with 409 `interlock.beam_required` while the beam is off,
-    `interlock.busy` while another operation runs. Progress counts frames. The operation's result is an
-    `AutofocusResult`. Role: operator (the lease holder).
+    `interlock.busy` while another operation runs, `range.acquisition` for a `fov_um` beyond the device.
+    Progress counts frames. The operation's result is an `AutofocusResult`. Role: operator (the lease
+    holder).
 
     Args:
         session_id (str):

@@ -137,7 +137,7 @@ def sync_detailed(
     """Change optics settings.
 
      Sets the given fields (null or absent fields stay). A value outside the device's limits is refused
-    with 422 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
+    with 409 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
     operator (the lease holder).
 
     Args:
@@ -180,7 +180,7 @@ def sync(
     """Change optics settings.
 
      Sets the given fields (null or absent fields stay). A value outside the device's limits is refused
-    with 422 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
+    with 409 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
     operator (the lease holder).
 
     Args:
@@ -218,7 +218,7 @@ async def asyncio_detailed(
     """Change optics settings.
 
      Sets the given fields (null or absent fields stay). A value outside the device's limits is refused
-    with 422 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
+    with 409 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
     operator (the lease holder).
 
     Args:
@@ -259,7 +259,7 @@ async def asyncio(
     """Change optics settings.
 
      Sets the given fields (null or absent fields stay). A value outside the device's limits is refused
-    with 422 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
+    with 409 `range.optics` naming the field; nothing changes. Answers the resulting state. Role:
     operator (the lease holder).
 
     Args:

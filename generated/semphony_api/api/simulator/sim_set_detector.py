@@ -122,7 +122,8 @@ def sync_detailed(
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
      Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
-    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
+    an operation runs, `range.detector` for a gain or offset beyond the device's limits (as
+    `set_detector`). 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -159,7 +160,8 @@ def sync(
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
      Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
-    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
+    an operation runs, `range.detector` for a gain or offset beyond the device's limits (as
+    `set_detector`). 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -191,7 +193,8 @@ async def asyncio_detailed(
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
      Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
-    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
+    an operation runs, `range.detector` for a gain or offset beyond the device's limits (as
+    `set_detector`). 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):
@@ -226,7 +229,8 @@ async def asyncio(
     """Change the simulated detector's gain, offset and gamma (simulator only).
 
      Null or absent fields stay. Answers the resulting state (see `detector`). 409 `interlock.busy` while
-    an operation runs. 404 `simulator.unavailable` with another driver. Role: operator.
+    an operation runs, `range.detector` for a gain or offset beyond the device's limits (as
+    `set_detector`). 404 `simulator.unavailable` with another driver. Role: operator.
 
     Args:
         idempotency_key (str | Unset):

@@ -137,8 +137,8 @@ def sync_detailed(
     """Move the stage (operation).
 
      Absolute (default) or relative move of the given axes; null or absent axes stay. A target outside
-    the travel limits is refused with 422 `range.stage_travel`, one breaking the pole-piece clearance
-    rule (z limit depending on tilt) with 422 `range.stage_clearance`; nothing moves. The operation's
+    the travel limits is refused with 409 `range.stage_travel`, one breaking the pole-piece clearance
+    rule (z limit depending on tilt) with 409 `range.stage_clearance`; nothing moves. The operation's
     result is `{pose}`, the readback after the move. Role: operator (the lease holder).
 
     Args:
@@ -181,8 +181,8 @@ def sync(
     """Move the stage (operation).
 
      Absolute (default) or relative move of the given axes; null or absent axes stay. A target outside
-    the travel limits is refused with 422 `range.stage_travel`, one breaking the pole-piece clearance
-    rule (z limit depending on tilt) with 422 `range.stage_clearance`; nothing moves. The operation's
+    the travel limits is refused with 409 `range.stage_travel`, one breaking the pole-piece clearance
+    rule (z limit depending on tilt) with 409 `range.stage_clearance`; nothing moves. The operation's
     result is `{pose}`, the readback after the move. Role: operator (the lease holder).
 
     Args:
@@ -220,8 +220,8 @@ async def asyncio_detailed(
     """Move the stage (operation).
 
      Absolute (default) or relative move of the given axes; null or absent axes stay. A target outside
-    the travel limits is refused with 422 `range.stage_travel`, one breaking the pole-piece clearance
-    rule (z limit depending on tilt) with 422 `range.stage_clearance`; nothing moves. The operation's
+    the travel limits is refused with 409 `range.stage_travel`, one breaking the pole-piece clearance
+    rule (z limit depending on tilt) with 409 `range.stage_clearance`; nothing moves. The operation's
     result is `{pose}`, the readback after the move. Role: operator (the lease holder).
 
     Args:
@@ -262,8 +262,8 @@ async def asyncio(
     """Move the stage (operation).
 
      Absolute (default) or relative move of the given axes; null or absent axes stay. A target outside
-    the travel limits is refused with 422 `range.stage_travel`, one breaking the pole-piece clearance
-    rule (z limit depending on tilt) with 422 `range.stage_clearance`; nothing moves. The operation's
+    the travel limits is refused with 409 `range.stage_travel`, one breaking the pole-piece clearance
+    rule (z limit depending on tilt) with 409 `range.stage_clearance`; nothing moves. The operation's
     result is `{pose}`, the readback after the move. Role: operator (the lease holder).
 
     Args:

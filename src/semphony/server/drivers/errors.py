@@ -4,7 +4,8 @@
 
     DriverError                 any failure raised by a driver
     ├── InterlockError          refused by the instrument's state: vent with beam on, busy (409)
-    ├── RangeError              a value outside what the device can do (422, naming the field)
+    ├── RangeError              a value outside what the device can do (409 "conflicts with this
+    │                           instrument", naming the field, the value and the device's range)
     ├── UnsupportedError        the device does not offer this at all: scan rotation on an old
     │                           protocol (409, "conflicts with this instrument")
     ├── DeviceFault             the device reported a failure, or did not do what it was told
