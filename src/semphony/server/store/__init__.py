@@ -2,12 +2,12 @@
 
 ``Store`` opens the database (SQLite at ``data_dir/semphony.db`` by default, or PostgreSQL named by
 a ``postgresql://`` URL), migrates it, and hands out the repositories: ``runs``, ``sessions``,
-``operations``, ``artifacts``, ``rois``, ``idempotency``, ``audit``, ``snapshots`` and
-``instruments`` and ``calibrations``. A store works for one instrument (``instrument``, "local" by default): its writes
-name it, and sessions, operations, artifacts, idempotency keys and the driver snapshot are that
-instrument's alone, so several servers share one database without meeting; runs, ROI records and
-audit are readable across instruments. Every write is a transaction; several calls that must land
-together go inside ``with store.transaction():`` (nested writes join it). Records are frozen
+``operations``, ``artifacts``, ``rois``, ``idempotency``, ``audit``, ``snapshots``, ``instruments``
+and ``calibrations``. A store works for one instrument (``instrument``, "local" by default): its
+writes name it, and sessions, operations, artifacts, idempotency keys and the driver snapshot are
+that instrument's alone, so several servers share one database without meeting; runs, ROI records
+and audit are readable across instruments. Every write is a transaction; several calls that must
+land together go inside ``with store.transaction():`` (nested writes join it). Records are frozen
 dataclasses with timezone-aware UTC timestamps; the clock is injectable for tests. Errors are the
 store family of `semphony.server.errors`.
 """
