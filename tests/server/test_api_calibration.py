@@ -119,5 +119,5 @@ def test_a_move_beyond_the_travel_is_refused_before_the_first_frame(
 ) -> None:
     api.run_operation(ready.path("stage/move"), {"x_mm": 49.99, "y_mm": 0.0})
     refused = client.post(ready.path("calibration"), json={"fov_um": 1000.0})
-    assert refused.status_code == 422, refused.text
+    assert refused.status_code == 409, refused.text
     assert "x_mm" in refused.text
