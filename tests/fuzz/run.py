@@ -2,6 +2,11 @@
 schemathesis CLI against it with the project's hooks, stop the server; exit with st's code.
 
     python -m tests.fuzz.run --max-time 120
+
+Two st runs: every operation in all phases, then the stateful phase alone over the acquisition's
+own operations (`_ACQUISITION_STORY`), so that a scenario reaches `GET /v1/artifacts/{image_id}`:
+among the contract's ~270 links a random walk rarely gets from a run to a finished scan. With a
+budget of a minute or more (`make fuzz`) the run fails unless that download answered 200.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ from tests.fuzz.instrument import prepare
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "fuzz-operator-token-0123456789"
 _URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+_ACQUISITION_STORY = (
+    "create_run",
+    "start_session",
+    "start_acquisition",
+    "get_operation",
+    "cancel_operation",
+    "download_artifact",
+)
 
 
 def _start(data_dir: str) -> tuple[subprocess.Popen[str], str]:
@@ -47,19 +60,29 @@ def _start(data_dir: str) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit(f"semphony serve did not announce its URL:\n{log.read_text()[-2000:]}")
 
 
-def _report(tally: Path) -> None:
-    """Print the answers by phase and operation: status (reason) x count."""
+def _report(tally: Path) -> list[list[object]]:
+    """Print the answers by phase and operation: status (reason) x count; return the rows."""
     if not tally.exists():
         print("no tally written by the hooks", file=sys.stderr)
-        return
-    rows = json.loads(tally.read_text())
+        return []
+    rows: list[list[object]] = json.loads(tally.read_text())
     by_op: dict[tuple[str, str], list[str]] = {}
     for phase, operation, status, reason, count in rows:
         label = f"{status} {reason}".strip()
-        by_op.setdefault((phase, operation), []).append(f"{label} x{count}")
+        by_op.setdefault((str(phase), str(operation)), []).append(f"{label} x{count}")
     print("\nanswers by phase and operation (status reason x count):")
     for (phase, operation), answers in sorted(by_op.items()):
         print(f"  {phase:9} {operation:22} {', '.join(answers)}")
+    return rows
+
+
+def _downloads(rows: list[list[object]]) -> int:
+    """How many stateful downloads of an artifact answered 200."""
+    return sum(
+        int(str(count))
+        for phase, operation, status, _, count in rows
+        if (phase, operation, status) == ("stateful", "download_artifact", 200)
+    )
 
 
 def main() -> int:
@@ -74,15 +97,6 @@ def main() -> int:
             # Ready to scan from the first case: pumped, beam on, the lease free.
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
                 prepare(api)
-            tally = Path(data_dir) / "tally.json"
-            env = {
-                **os.environ,
-                "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
-                "PYTHONPATH": str(ROOT),
-                "SEMPHONY_FUZZ_TALLY": str(tally),
-                "SEMPHONY_FUZZ_URL": url,
-                "SEMPHONY_FUZZ_TOKEN": TOKEN,
-            }
             st = Path(sys.executable).parent / "st"
             # The token goes through the contract's security scheme, not a fixed -H header:
             # with -H every request carries it and the "missing Authorization" cases cannot
@@ -93,16 +107,39 @@ def main() -> int:
                 f'[auth.openapi.bearerAuth]\nbearer = "{TOKEN}"\n\n'
                 '[phases.stateful.generation]\nmode = "positive"\n'
             )
-            command = [
-                str(st), "--config-file", str(config), "run",
-                str(ROOT / "openapi" / "semphony.yaml"), "--url", url,
-                "--checks", "all",
-                "--exclude-checks", "use_after_free",
-                "--phases", args.phases,
-                "--max-time", str(args.max_time), "--seed", "20240611",
-            ]  # fmt: skip
-            code = subprocess.call(command, env=env, cwd=data_dir)
-            _report(tally)
+            story = [f"--include-operation-id={name}" for name in _ACQUISITION_STORY]
+            runs: tuple[tuple[str, str, int, list[str]], ...] = (
+                ("every operation", args.phases, args.max_time, []),
+                ("the acquisition story", "stateful", max(15, args.max_time // 3), story),
+            )
+            code = 0
+            rows: list[list[object]] = []
+            for index, (title, phases, budget, extra) in enumerate(runs):
+                tally = Path(data_dir) / f"tally-{index}.json"
+                env = {
+                    **os.environ,
+                    "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+                    "PYTHONPATH": str(ROOT),
+                    "SEMPHONY_FUZZ_TALLY": str(tally),
+                    "SEMPHONY_FUZZ_URL": url,
+                    "SEMPHONY_FUZZ_TOKEN": TOKEN,
+                }
+                command = [
+                    str(st), "--config-file", str(config), "run",
+                    str(ROOT / "openapi" / "semphony.yaml"), "--url", url,
+                    "--checks", "all",
+                    "--exclude-checks", "use_after_free",
+                    "--phases", phases,
+                    "--max-time", str(budget), "--seed", "20240611", *extra,
+                ]  # fmt: skip
+                print(f"\n== st over {title} ({phases}; {budget} s)", flush=True)
+                code = code or subprocess.call(command, env=env, cwd=data_dir)
+                rows = _report(tally)
+            downloads = _downloads(rows)
+            print(f"\nstateful downloads of an artifact answered 200: {downloads}")
+            if downloads == 0 and args.max_time >= 60:
+                print("the stateful phase never reached GET /v1/artifacts/{image_id}")
+                code = code or 1
         finally:
             server.terminate()
             try:
