@@ -302,7 +302,17 @@ def test_a_nullable_field_is_never_hidden_behind_a_default_null_only() -> None:
 # A unit is a name segment: fov_um, clock_s, clock_s_start (WIRE.md's name for the start time).
 UNIT_SEGMENT = re.compile(r"_(um|mm|deg|us|s|kv|na)(_|$)")
 DIMENSIONLESS = frozenset(
-    {"min", "max", "gain", "offset", "gamma", "factor", "sharpness", "start_sharpness"}
+    {
+        "min",
+        "max",
+        "gain",
+        "offset",
+        "gamma",
+        "factor",
+        "sharpness",
+        "start_sharpness",
+        "findability",
+    }
 )
 
 
