@@ -12,8 +12,8 @@ from semphony import Semphony
 from semphony._cli_connect import LOCAL_SETTINGS_FILE, default_local_dir
 from semphony._cli_render import describe_error
 from semphony.cli import main
-from semphony.roi import _findability
 from semphony.client import NotFoundError, UnprocessableEntityError
+from semphony.roi import _findability
 
 SEED = 11
 REASON = "range.stage_travel"
