@@ -14,6 +14,7 @@ from semphony._cli_render import describe_error
 from semphony._exceptions import error_from_response
 from semphony.cli import main
 from semphony.client import NotFoundError
+from semphony.roi import _findability
 
 SEED = 11
 REASON = "range.stage_travel"
@@ -232,3 +233,15 @@ def test_an_roi_saved_in_one_call_is_listed_and_found_in_later_calls(
     assert report.read_bytes().startswith(b"\x89PNG")
     with tifffile.TiffFile(found) as tif:
         assert tif.pages[0].shape == (128, 128)
+
+
+def test_roi_save_prints_a_warning_for_a_bland_level(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every level counts as bland under an unreachable threshold: the printing is what is shown.
+    monkeypatch.setattr(_findability, "FINDABILITY_THRESHOLD", 1e6)
+    save = local(data_dir, "roi", "save", "bland_site", "--resolution", "128x128", "--overwrite")
+    with pytest.warns(_findability.LowFindabilityWarning):
+        code, stdout, err = run(save, capsys)
+    assert code == 0, err
+    assert "warning: level l0 has findability" in stdout

@@ -317,6 +317,7 @@ DIMENSIONLESS = frozenset(
         "start_sharpness",
         "step_fraction",
         "scale",
+        "findability",
     }
 )
 

@@ -18,7 +18,7 @@ from semphony._cli_connect import (
 from semphony._cli_render import find_table, roi_list_table, summarise_acquisition
 from semphony._limits import check_acquisition
 from semphony.models import AcquisitionConfig, AcquisitionResult, RoiSpec
-from semphony.roi import REPORT_FORMATS
+from semphony.roi import FINDABILITY_THRESHOLD, REPORT_FORMATS, bland_levels
 from semphony.session import Session
 
 __all__ = ["add_acquire_parser", "add_roi_parser"]
@@ -148,6 +148,11 @@ def _roi_save(args: argparse.Namespace, console: Console) -> int:
             f"saved ROI {record.name!r} at x {pose.x_mm:.4f} mm, y {pose.y_mm:.4f} mm, "
             f"r {pose.r_deg:.2f}° with {len(record.levels)} level(s)"
         )
+        for level in bland_levels(record.levels):
+            console.print(
+                f"warning: level {level.level} has findability {level.findability:.2f} "
+                f"(below {FINDABILITY_THRESHOLD:g}): find_roi may not find it again"
+            )
         for level in record.levels:
             if level.level in files:
                 path = _download(session, level.image_id, files[level.level])

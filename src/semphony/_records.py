@@ -28,6 +28,8 @@ class RoiLevelRecord:
     correlation_id: str
     resolution: tuple[int, int] | None = None
     pixel_size_um: float | None = None
+    # How far the reference stands above its neighbours at save time (see roi._findability).
+    findability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The wire document (`RoiLevelRecord`)."""
@@ -38,6 +40,7 @@ class RoiLevelRecord:
             "correlation_id": self.correlation_id,
             "resolution": list(self.resolution) if self.resolution is not None else None,
             "pixel_size_um": self.pixel_size_um,
+            "findability": self.findability,
         }
 
     @classmethod
@@ -48,6 +51,7 @@ class RoiLevelRecord:
             raise ValueError(f"level must be one of {ROI_LEVELS}, got {level!r}")
         resolution = doc.get("resolution")
         pixel = doc.get("pixel_size_um")
+        figure = doc.get("findability")
         return cls(
             level=level,
             fov_um=float(doc["fov_um"]),
@@ -55,6 +59,7 @@ class RoiLevelRecord:
             correlation_id=str(doc["correlation_id"]),
             resolution=(int(resolution[0]), int(resolution[1])) if resolution else None,
             pixel_size_um=float(pixel) if pixel is not None else None,
+            findability=float(figure) if figure is not None else None,
         )
 
 

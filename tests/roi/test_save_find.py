@@ -7,6 +7,7 @@ remounts the specimen, finds the ROI, and measures where the beam really ends up
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from semphony._state import DetectorState, StagePose
 from semphony.client import Semphony
 from semphony.guardrails import ImagingGuardrails, StageRelativeLimits
 from semphony.models import AcquisitionConfig, FindRoiResult, RoiSpec
-from semphony.roi import _find
+from semphony.roi import FINDABILITY_THRESHOLD, LowFindabilityWarning, _find, _findability
 from semphony.roi._find import LevelImages, _find_config, find_roi
 from semphony.roi._plan import rotate
 from semphony.roi._report import write_report
@@ -323,3 +324,30 @@ def test_the_report_is_a_png_with_a_row_per_level(tmp_path: Path) -> None:
 
     pixels = imread(path)
     assert pixels.shape[0] > pixels.shape[1] * 0.6  # two rows of three panels
+
+
+def test_a_textured_roi_is_saved_findable_at_every_level(
+    client: Semphony, session: Session
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LowFindabilityWarning)
+        record, _ = _save_here(client, session, "distinct", 0.2, -0.1)
+    stored = client.rois.retrieve("distinct")
+    for level in stored.levels:
+        assert level.findability is not None
+        assert level.findability >= FINDABILITY_THRESHOLD
+    assert [lv.findability for lv in stored.levels] == [lv.findability for lv in record.levels]
+
+
+def test_a_bland_roi_warns_at_save_and_find_says_so_in_its_reason(
+    client: Semphony, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every level counts as bland under an unreachable threshold; the plumbing is what is shown.
+    monkeypatch.setattr(_findability, "FINDABILITY_THRESHOLD", 1e6)
+    monkeypatch.setattr(_find, "_GRID_RINGS", 1)
+    with pytest.warns(LowFindabilityWarning, match="level l0 has findability"):
+        _save_here(client, session, "bland", -0.1, 0.2)
+    client.simulator.reload(shift_x_um=4000.0, shift_y_um=-3500.0, rotation_deg=0.0)
+    result = find_roi(session, "bland")
+    assert result.found is False
+    assert "saved with low findability (roi " in result.metrics["reason"]

@@ -24,6 +24,9 @@ class RoiLevelRecord:
     resolution: list[int] | None | Unset = UNSET
     """ [width, height] in pixels """
     pixel_size_um: float | None | Unset = UNSET
+    findability: float | None | Unset = UNSET
+    """ how far the reference's self-match stands above its neighbours' at save time (below 3 the level may not be
+    found again) """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +53,12 @@ class RoiLevelRecord:
         else:
             pixel_size_um = self.pixel_size_um
 
+        findability: float | None | Unset
+        if isinstance(self.findability, Unset):
+            findability = UNSET
+        else:
+            findability = self.findability
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -64,6 +73,8 @@ class RoiLevelRecord:
             field_dict["resolution"] = resolution
         if pixel_size_um is not UNSET:
             field_dict["pixel_size_um"] = pixel_size_um
+        if findability is not UNSET:
+            field_dict["findability"] = findability
 
         return field_dict
 
@@ -104,6 +115,15 @@ class RoiLevelRecord:
 
         pixel_size_um = _parse_pixel_size_um(d.pop("pixel_size_um", UNSET))
 
+        def _parse_findability(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        findability = _parse_findability(d.pop("findability", UNSET))
+
         roi_level_record = cls(
             level=level,
             fov_um=fov_um,
@@ -111,6 +131,7 @@ class RoiLevelRecord:
             correlation_id=correlation_id,
             resolution=resolution,
             pixel_size_um=pixel_size_um,
+            findability=findability,
         )
 
         roi_level_record.additional_properties = d

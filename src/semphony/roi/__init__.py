@@ -7,6 +7,7 @@
 
 from semphony._records import OpticsSnapshot, RoiLevelRecord, RoiRecord
 from semphony.roi._find import find_roi
+from semphony.roi._findability import FINDABILITY_THRESHOLD, LowFindabilityWarning, bland_levels
 from semphony.roi._options import FindArgs, SaveArgs
 from semphony.roi._port import RoiSession
 from semphony.roi._report import REPORT_FORMATS
@@ -22,14 +23,17 @@ from semphony.roi.registration import (
 __all__ = [
     "BINNED_SIZE_PX",
     "EVIDENCE_GATE",
+    "FINDABILITY_THRESHOLD",
     "REPORT_FORMATS",
     "FindArgs",
+    "LowFindabilityWarning",
     "OpticsSnapshot",
     "Registration",
     "RoiLevelRecord",
     "RoiRecord",
     "RoiSession",
     "SaveArgs",
+    "bland_levels",
     "find_roi",
     "register",
     "register_rotation",

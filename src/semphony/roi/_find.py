@@ -38,6 +38,7 @@ from semphony._exceptions import SemphonyGuardrailException
 from semphony._records import RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
 from semphony.roi._axes import axes_from_device
+from semphony.roi._findability import refusal_note
 from semphony.roi._focus import needs_refocus, sharpness
 from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
@@ -717,6 +718,8 @@ def find_roi(
             display=display,
         )
         outcome = finder.run(start)
+    if not outcome.found and outcome.reason is not None:
+        outcome = dataclasses.replace(outcome, reason=outcome.reason + refusal_note(record.levels))
     state = session.state()
     counters = finder.counters
     frame = Frame(state.stage.r_deg, state.scan_rotation_deg, state.stage.t_deg)

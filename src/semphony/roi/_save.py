@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from semphony._exceptions import ConflictError
 from semphony._limits import check_acquisition, check_fov
 from semphony._records import OpticsSnapshot, RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, RoiSpec
+from semphony.roi._findability import findability, warn_if_bland
 from semphony.roi._port import RoiSession
 from semphony.roi._progress import LevelProgress, ProgressOption
 
@@ -86,6 +90,24 @@ def _shared_settings(result: AcquisitionResult, config: AcquisitionConfig) -> Ac
     return AcquisitionConfig.from_dict(values)
 
 
+def _with_findability(
+    levels: list[RoiLevelRecord], images: list[NDArray[np.float64]]
+) -> list[RoiLevelRecord]:
+    """Each level with its findability against the next coarser level; bland ones warn."""
+    out: list[RoiLevelRecord] = []
+    for index, (level, image) in enumerate(zip(levels, images, strict=True)):
+        coarser = levels[index + 1] if index + 1 < len(levels) else None
+        figure = findability(
+            image,
+            fov_um=level.fov_um,
+            coarser=images[index + 1] if coarser is not None else None,
+            coarser_fov_um=coarser.fov_um if coarser is not None else None,
+        )
+        warn_if_bland(level.level, figure)
+        out.append(dataclasses.replace(level, findability=round(figure, 3)))
+    return out
+
+
 def save_roi(
     session: RoiSession,
     spec: RoiSpec,
@@ -115,6 +137,7 @@ def save_roi(
     before = session.state()
     levels: list[RoiLevelRecord] = []
     finest: AcquisitionResult | None = None
+    images: list[NDArray[np.float64]] = []
     with LevelProgress(progress, total=len(spec.levels()), label="save_roi") as display:
         for level, fov_um in spec.levels():
             display.step(f"acquiring {level} ({fov_um:g} µm)")
@@ -122,8 +145,10 @@ def save_roi(
             result = session.imaging.acquire(tagged)
             finest = finest or result
             levels.append(_level_record(level, fov_um, result))
+            images.append(np.asarray(session.imaging.read(result), dtype=np.float64))
             display.level_done(f"{level} acquired")
     assert finest is not None  # RoiSpec guarantees at least one level
+    levels = _with_findability(levels, images)
     after = session.state()
     optics = OpticsSnapshot(
         fov_um=before.fov_um,

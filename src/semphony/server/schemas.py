@@ -335,6 +335,7 @@ class RoiLevelRecord(_OpenRequest):
     correlation_id: str
     resolution: _Resolution = None
     pixel_size_um: float | None = Field(default=None, gt=0, le=_FOV_UM)
+    findability: float | None = Field(default=None, ge=0, le=1e6)
 
 
 class OpticsSnapshot(_OpenRequest):
