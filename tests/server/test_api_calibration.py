@@ -121,3 +121,14 @@ def test_a_move_beyond_the_travel_is_refused_before_the_first_frame(
     refused = client.post(ready.path("calibration"), json={"fov_um": 1000.0})
     assert refused.status_code == 409, refused.text
     assert "x_mm" in refused.text
+
+
+def test_an_integral_float_resolution_is_an_integer_as_json_schema_says(
+    api: Api, ready: Controlled
+) -> None:
+    # JSON Schema's integer accepts 256.0 (found by the project's schemathesis run).
+    op = api.run_operation(ready.path("calibration"), {**_BODY, "resolution": 128.0})
+    assert op["status"] == "succeeded", op
+    refused = api.client.post(ready.path("calibration"), json={**_BODY, "resolution": 128.5})
+    assert refused.status_code == 422
+    assert "resolution" in refused.text

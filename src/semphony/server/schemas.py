@@ -174,7 +174,7 @@ class CalibrationRequest(_Request):
 
     fov_um: float | None = Field(default=None, gt=0, le=_FOV_UM)
     step_fraction: float = Field(default=0.25, ge=0.05, le=0.5)
-    resolution: int = Field(default=256, ge=64, le=2048)
+    resolution: Annotated[int, Field(ge=64, le=2048), BeforeValidator(_integral), Strict()] = 256
 
 
 class OpticsSettings(_Request):
