@@ -17,6 +17,10 @@ waits for it to end. So a scenario's links reach a finished scan and its artifac
 those steps skip (no lease, unknown session, busy, no vacuum, beam off, a value beyond the
 device) are the stateless phases' cases, and stay there.
 
+A download case's image id is, every other time, the one image `run.py` acquired before the run
+(SEMPHONY_FUZZ_IMAGE_ID): a drawn id names no artifact, and the 200 answer (a TIFF with its
+digest headers) deserves the contract's checks too.
+
 Every answer is counted by phase, operation and status (and reason), and the counts are written
 to SEMPHONY_FUZZ_TALLY when the run ends: `tests/fuzz/run.py` prints them, and shows from them
 that the stateful phase fetched artifacts. With SEMPHONY_FUZZ_TRACE naming a file, every call
@@ -28,6 +32,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -144,6 +149,9 @@ def _operation_id(case: Any) -> str:
     return str(case.operation.definition.raw.get("operationId", case.operation.label))
 
 
+_IMAGE_ID_TURN = itertools.cycle((True, False))
+
+
 @schemathesis.hook
 def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     headers = case.headers
@@ -153,6 +161,9 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         if isinstance(key, str) and _IDEMPOTENCY_KEY.fullmatch(key):
             headers["Idempotency-Key"] = uuid.uuid4().hex
     params = case.path_parameters or {}
+    image_id = os.environ.get("SEMPHONY_FUZZ_IMAGE_ID")
+    if image_id and "image_id" in params and _IMAGE_ID_TURN.__next__():
+        params["image_id"] = image_id
     if _phase(case) == "stateful":
         _prepare_scenario_step(case, _operation_id(case), params)
     session_id = params.get("session_id")

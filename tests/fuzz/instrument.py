@@ -126,13 +126,25 @@ def start_session(client: httpx.Client, name: str, lease_s: float) -> tuple[str,
     return str(session.json()["id"]), str(session.json()["lease_secret"])
 
 
-def prepare(client: httpx.Client) -> None:
-    """Pump and switch the beam on in a session of its own, then end it: the server starts the
-    run ready to scan, with the lease free."""
+def prepare(client: httpx.Client) -> str:
+    """Pump and switch the beam on in a session of its own, acquire one small image, then end
+    the session: the server starts the run ready to scan, with the lease free. Returns the
+    image's id (the hooks hand it to `download_artifact` cases, so they reach a real artifact)."""
     session_id, secret = start_session(client, "fuzz-prepare", 60)
     make_ready(client, session_id, secret)
+    scan = client.post(
+        f"/v1/sessions/{session_id}/acquisitions",
+        json={"resolution": [64, 64], "dwell_time_us": 1.0},
+        headers=_headers(secret),
+    )
+    scan.raise_for_status()
+    done = client.get(f"/v1/operations/{scan.json()['id']}", params={"wait_s": 30}).json()
+    image_id = (done.get("result") or {}).get("image_id")
+    if done.get("status") != "succeeded" or not isinstance(image_id, str):
+        raise SystemExit(f"could not acquire the fuzz run's image: {done}")
     ended = client.delete(f"/v1/sessions/{session_id}", headers=_headers(secret))
     ended.raise_for_status()
     state = client.get("/v1/state").json()
     if (state["vacuum"], state["beam_on"], state["lease"]) != ("pumped", True, None):
         raise SystemExit(f"could not make the instrument ready: {state}")
+    return image_id

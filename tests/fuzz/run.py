@@ -3,10 +3,11 @@ schemathesis CLI against it with the project's hooks, stop the server; exit with
 
     python -m tests.fuzz.run --max-time 120
 
-Two st runs: every operation in all phases, then the stateful phase alone over the acquisition's
-own operations (`_ACQUISITION_STORY`), so that a scenario reaches `GET /v1/artifacts/{image_id}`:
-among the contract's ~270 links a random walk rarely gets from a run to a finished scan. With a
-budget of a minute or more (`make fuzz`) the run fails unless that download answered 200.
+Among the contract's ~270 links a random walk of the stateful phase rarely gets from a run to a
+finished scan and its download (a second, stateful-only run over the acquisition's own operations
+fared no better: its scenarios met the lease of the last). So that `GET /v1/artifacts/{image_id}` is tested on a real artifact
+whatever the walk does, the server acquires one image first and the hooks give its id to half the
+download cases; the run fails unless some download answered 200.
 """
 
 from __future__ import annotations
@@ -28,14 +29,6 @@ from tests.fuzz.instrument import prepare
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "fuzz-operator-token-0123456789"
 _URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-_ACQUISITION_STORY = (
-    "create_run",
-    "start_session",
-    "start_acquisition",
-    "get_operation",
-    "cancel_operation",
-    "download_artifact",
-)
 
 
 def _start(data_dir: str) -> tuple[subprocess.Popen[str], str]:
@@ -77,11 +70,11 @@ def _report(tally: Path) -> list[list[object]]:
 
 
 def _downloads(rows: list[list[object]]) -> int:
-    """How many stateful downloads of an artifact answered 200."""
+    """How many downloads of an artifact answered 200, in any phase."""
     return sum(
         int(str(count))
-        for phase, operation, status, _, count in rows
-        if (phase, operation, status) == ("stateful", "download_artifact", 200)
+        for _, operation, status, _, count in rows
+        if (operation, status) == ("download_artifact", 200)
     )
 
 
@@ -96,7 +89,7 @@ def main() -> int:
         try:
             # Ready to scan from the first case: pumped, beam on, the lease free.
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
-                prepare(api)
+                image_id = prepare(api)
             st = Path(sys.executable).parent / "st"
             # The token goes through the contract's security scheme, not a fixed -H header:
             # with -H every request carries it and the "missing Authorization" cases cannot
@@ -107,13 +100,12 @@ def main() -> int:
                 f'[auth.openapi.bearerAuth]\nbearer = "{TOKEN}"\n\n'
                 '[phases.stateful.generation]\nmode = "positive"\n'
             )
-            story = [f"--include-operation-id={name}" for name in _ACQUISITION_STORY]
             runs: tuple[tuple[str, str, int, list[str]], ...] = (
                 ("every operation", args.phases, args.max_time, []),
-                ("the acquisition story", "stateful", max(15, args.max_time // 3), story),
             )
             code = 0
             rows: list[list[object]] = []
+            downloads = 0
             for index, (title, phases, budget, extra) in enumerate(runs):
                 tally = Path(data_dir) / f"tally-{index}.json"
                 env = {
@@ -123,6 +115,7 @@ def main() -> int:
                     "SEMPHONY_FUZZ_TALLY": str(tally),
                     "SEMPHONY_FUZZ_URL": url,
                     "SEMPHONY_FUZZ_TOKEN": TOKEN,
+                    "SEMPHONY_FUZZ_IMAGE_ID": image_id,
                 }
                 command = [
                     str(st), "--config-file", str(config), "run",
@@ -134,12 +127,12 @@ def main() -> int:
                 ]  # fmt: skip
                 print(f"\n== st over {title} ({phases}; {budget} s)", flush=True)
                 result = subprocess.call(command, env=env, cwd=data_dir)
-                code = code or result  # the story runs even after a failure: it is reported
+                code = code or result
                 rows = _report(tally)
-            downloads = _downloads(rows)
-            print(f"\nstateful downloads of an artifact answered 200: {downloads}")
-            if downloads == 0 and args.max_time >= 60:
-                print("the stateful phase never reached GET /v1/artifacts/{image_id}")
+                downloads += _downloads(rows)
+            print(f"\ndownloads of an artifact answered 200: {downloads}")
+            if downloads == 0:
+                print("the run never downloaded an artifact: GET /v1/artifacts/{image_id} untested")
                 code = code or 1
         finally:
             server.terminate()
