@@ -5,9 +5,9 @@ schemathesis CLI against it with the project's hooks, stop the server; exit with
 
 Among the contract's ~270 links a random walk of the stateful phase rarely gets from a run to a
 finished scan and its download (a second, stateful-only run over the acquisition's own operations
-fared no better: its scenarios met the lease of the last). So that `GET /v1/artifacts/{image_id}` is tested on a real artifact
-whatever the walk does, the server acquires one image first and the hooks give its id to half the
-download cases; the run fails unless some download answered 200.
+fared no better: its scenarios met the lease of the last). So that `GET /v1/artifacts/{image_id}`
+is tested on a real artifact whatever the walk does, the server acquires one image first and the
+hooks give its id to half the download cases; the run fails unless some download answered 200.
 """
 
 from __future__ import annotations
