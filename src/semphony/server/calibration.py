@@ -12,7 +12,7 @@ offset in stage axes (µm) at zero scan rotation, stage rotation and tilt — th
 ``s`` shows the reference's centre at offset ``o`` with ``M·o = −s``; the scan rotation ρ, stage
 rotation r and tilt t at measuring time are factored out (``M = R(−ρ)·F(t)·R(r)·M_measured``,
 ``F(t)`` the tilt's foreshortening), so the matrix holds wherever they are later. The start pose is
-restored at the end (and after a failure or a cancel, where the stage can still move).
+restored at the end, and tried after a failure too (a cancel stops the stage where it is).
 """
 
 from __future__ import annotations
@@ -172,9 +172,9 @@ def calibrate_axes(
     residual = float(np.sqrt(np.mean(np.sum((o @ measured.T - s) ** 2, axis=1))))
     tilt = np.diag([1.0, math.cos(math.radians(pose.t_deg))])
     intrinsic = _rot(-start.scan_rotation_deg) @ tilt @ _rot(pose.r_deg) @ measured
-    rows = tuple(tuple(float(v) for v in row) for row in intrinsic)
+    (a, b), (c, d) = (float(v) for v in intrinsic[0]), (float(v) for v in intrinsic[1])
     return AxisCalibration(
-        matrix=(rows[0], rows[1]),  # type: ignore[arg-type]
+        matrix=((a, b), (c, d)),
         residual_um=residual,
         fov_um=fov_um,
         step_um=step_um,
