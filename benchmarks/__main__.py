@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 # Order matters only for reading the output: cheap first.
-BENCHMARKS = ("render", "registration", "sdk", "control", "fleet", "relocation")
+BENCHMARKS = ("render", "registration", "sdk", "control", "fleet", "tescan", "relocation")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
