@@ -17,8 +17,8 @@ import pytest
 from semphony.cli import main
 from semphony.client import AsyncSemphony, Semphony
 from semphony.models import AcquisitionConfig, RoiSpec
-from semphony.roi._plan import rotate
 from semphony.session import Session
+from tests.roi.test_save_find import _beam_centre_mm
 from tests.server.conftest import OPERATOR_TOKEN, Served, make_settings, serve_in_thread
 
 SPEC = RoiSpec(
@@ -54,14 +54,6 @@ def session(client: Semphony) -> Iterator[Session]:
         s.chamber.pump()
         s.beam.on()
         yield s
-
-
-def _beam_centre_mm(client: Semphony, session: Session) -> tuple[float, float]:
-    """Where the beam really points (true stage plus beam shift), in stage coordinates."""
-    true = client.simulator.truth()["stage_true"]
-    state = session.state()
-    bx, by = rotate(state.beam_shift_x_um, state.beam_shift_y_um, -true["r_deg"])
-    return true["x_mm"] + bx / 1000.0, true["y_mm"] + by / 1000.0
 
 
 def _error_um(client: Semphony, session: Session, saved: tuple[float, float]) -> float:
