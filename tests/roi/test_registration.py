@@ -367,7 +367,9 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         [
             "BINNED_SIZE_PX",
             "EVIDENCE_GATE",
+            "FINDABILITY_THRESHOLD",
             "FindArgs",
+            "LowFindabilityWarning",
             "OpticsSnapshot",
             "REPORT_FORMATS",
             "Registration",
@@ -375,6 +377,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
             "SaveArgs",
             "RoiLevelRecord",
             "RoiRecord",
+            "bland_levels",
             "find_roi",
             "register",
             "register_rotation",
