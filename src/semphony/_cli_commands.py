@@ -19,6 +19,7 @@ from semphony._cli_render import find_table, roi_list_table, summarise_acquisiti
 from semphony._limits import check_acquisition
 from semphony.models import AcquisitionConfig, AcquisitionResult, RoiSpec
 from semphony.roi import FINDABILITY_THRESHOLD, REPORT_FORMATS, bland_levels
+from semphony.roi._report import residual_text
 from semphony.session import Session
 
 __all__ = ["add_acquire_parser", "add_roi_parser"]
@@ -218,11 +219,11 @@ def _roi_find(args: argparse.Namespace, console: Console) -> int:
     if not result.found:
         console.print(f"[red]not found[/red]: {metrics.get('reason') or 'no reason given'}")
         return 1
-    residual = metrics.get("final_residual_um")
     console.print(
         f"[green]found[/green] ROI {args.name!r} at x {pose.get('x', float('nan')):.4f} mm, "
         f"y {pose.get('y', float('nan')):.4f} mm, r {pose.get('r', 0.0):.2f}°; residual "
-        f"{residual if isinstance(residual, int | float) else float('nan'):.3f} µm after "
+        # The report's title shows the same figure, formatted by the same function.
+        f"{residual_text(result)} after "
         f"{result.iterations} iteration(s), {metrics.get('acquisitions', '?')} acquisitions"
     )
     return 0
