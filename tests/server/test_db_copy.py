@@ -14,8 +14,15 @@ import pytest
 from psycopg.rows import dict_row
 
 from semphony.cli import main
-from semphony.server.store import DB_FILENAME, ArtifactRecord, IdempotentRequest, Store
+from semphony.server.store import (
+    DB_FILENAME,
+    SCHEMA_VERSION,
+    ArtifactRecord,
+    IdempotentRequest,
+    Store,
+)
 from semphony.server.store._copy import copy_store
+from tests.server.test_store import _version_1_database
 
 TABLES = {  # every table the schema makes, and an order to compare its rows in
     "runs": "id",
@@ -173,3 +180,19 @@ def test_a_missing_sqlite_store_is_refused_without_making_one(
     assert "no SQLite store" in capsys.readouterr().err
     assert not (tmp_path / "nowhere").exists()
     assert _pg_table_names(pg_url) == set()
+
+
+def test_a_store_from_before_instrument_names_is_migrated_and_its_rows_named(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _version_1_database(tmp_path)
+
+    argv = ["db", "copy", "--from", str(tmp_path), "--to", pg_url, "--instrument", "sem1"]
+    assert main(argv) == 0
+
+    assert "--instrument sem1" in capsys.readouterr().out
+    assert _pg_rows(pg_url) == _sqlite_rows(tmp_path)
+    with Store(database_url=pg_url, instrument="sem1") as copied:
+        assert copied.schema_version == SCHEMA_VERSION
+        assert [(r.id, r.instrument) for r in copied.runs.all()] == [("run_old", "sem1")]
+        assert [a.command for a in copied.audit.entries(instrument="sem1")] == ["session.start"]
