@@ -14,12 +14,14 @@ import pytest
 from psycopg.rows import dict_row
 
 from semphony.cli import main
+from semphony.server.errors import StoreError
 from semphony.server.store import (
     DB_FILENAME,
     SCHEMA_VERSION,
     ArtifactRecord,
     IdempotentRequest,
     Store,
+    _copy,
 )
 from semphony.server.store._copy import copy_store
 from tests.server.test_store import _version_1_database
@@ -196,3 +198,21 @@ def test_a_store_from_before_instrument_names_is_migrated_and_its_rows_named(
         assert copied.schema_version == SCHEMA_VERSION
         assert [(r.id, r.instrument) for r in copied.runs.all()] == [("run_old", "sem1")]
         assert [a.command for a in copied.audit.entries(instrument="sem1")] == ["session.start"]
+
+
+def test_a_copy_that_fails_part_way_leaves_no_row_and_can_be_run_again(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _filled(tmp_path).close()
+
+    def broken(tx: object) -> None:
+        raise StoreError("the connection went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_copy, "_advance_identities", broken)  # after every table's rows
+        with pytest.raises(StoreError, match="went away"):
+            copy_store(tmp_path, pg_url)
+    assert all(rows == [] for rows in _pg_rows(pg_url).values())
+
+    copy_store(tmp_path, pg_url)
+    assert _pg_rows(pg_url) == _sqlite_rows(tmp_path)
