@@ -15,6 +15,7 @@ semphony roi find NAME [--report report.png] [--start saved|current] [--toleranc
 semphony roi list
 semphony sim reload [--shift-x-um X --shift-y-um Y --rotation-deg R --height-um H]
 semphony local clean                delete the --local simulator's folder
+semphony db copy --from DATA_DIR --to postgresql://...   a SQLite store into PostgreSQL
 ```
 
 Exit status: 0 done, 1 the instrument or a guardrail refused or failed (or the ROI was not
@@ -36,7 +37,12 @@ from semphony import __version__
 from semphony._cli_commands import add_acquire_parser, add_roi_parser
 from semphony._cli_instrument import add_instrument_parsers
 from semphony._cli_render import EXIT_USAGE, describe_error
-from semphony._cli_serve import add_emulator_parser, add_serve_parser, run_emulator
+from semphony._cli_serve import (
+    add_db_parser,
+    add_emulator_parser,
+    add_serve_parser,
+    run_emulator,
+)
 
 __all__ = ["main"]
 
@@ -77,6 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_instrument_parsers(sub)
     add_acquire_parser(sub)
     add_roi_parser(sub)
+    add_db_parser(sub)
     return parser
 
 
