@@ -12,11 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Emulator", "Server", "emulator", "server"]
+__all__ = ["Emulator", "Server", "emulator", "server", "stop"]
 
 _READY = re.compile(r"listening on (https?://\S+)")
 _EMULATOR_READY = re.compile(r"control (\d+) data (\d+) side (\d+)")
 _STARTUP_TIMEOUT_S = 60.0
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within 15 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass(frozen=True)
@@ -56,12 +66,7 @@ def server(data_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[Server]:
         token = _operator_token(data_dir / "token")
         yield Server(match.group(1).rstrip("/"), token, process.pid)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,4 @@ def emulator(log_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[Emulator
         control, data, side = (int(g) for g in match.groups())
         yield Emulator(control, data, side)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

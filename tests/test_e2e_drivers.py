@@ -9,7 +9,6 @@ artifact of the failed command, and the server keeps working.
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks._servers import stop
 from semphony._exceptions import DeviceError, SemphonyApiError
 from semphony.client import Semphony
 from semphony.models import AcquisitionConfig, RoiSpec
@@ -83,12 +83,7 @@ def served(
             time.sleep(0.05)
         yield Served(match.group(1).rstrip("/"), _token(data_dir / "token"), emulator, data_dir)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if emulator is not None:
             emulator.stop()
 
