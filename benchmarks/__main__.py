@@ -21,7 +21,16 @@ from rich.console import Console
 from rich.table import Table
 
 # Order matters only for reading the output: cheap first.
-BENCHMARKS = ("render", "registration", "sdk", "control", "fleet", "tescan", "relocation")
+BENCHMARKS = (
+    "render",
+    "registration",
+    "sdk",
+    "control",
+    "fleet",
+    "tescan",
+    "autofocus",
+    "relocation",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
