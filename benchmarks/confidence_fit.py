@@ -23,7 +23,7 @@ from benchmarks._reloc_cases import synthetic_cases
 from benchmarks._reloc_reliability import Candidate
 from benchmarks._reloc_run import worker
 from benchmarks.relocation import tasks
-from semphony.roi.registration import BINNED_SIZE_PX
+from semphony.roi.registration import _binning_for
 
 __all__ = ["binned_side", "fit", "main"]
 
@@ -32,7 +32,7 @@ CALIBRATION_SEEDS = (7, 8)  # the relocation benchmark draws its cases from seed
 
 def binned_side(side_px: int) -> int:
     """The side registration works at for an image of ``side_px`` (see `registration`)."""
-    return math.ceil(side_px / max(1, round(side_px / BINNED_SIZE_PX)))
+    return math.ceil(side_px / _binning_for((side_px, side_px)))
 
 
 def fit(evidence: Sequence[float], right: Sequence[bool]) -> tuple[float, float]:

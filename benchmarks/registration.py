@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks.confidence_fit import binned_side
 from semphony.roi._confidence import NULL_CEILINGS, ceiling
 from semphony.roi._synthetic import IntensityMap, degrade, field, specimen
 from semphony.roi.registration import (
-    BINNED_SIZE_PX,
     EVIDENCE_GATE,
     Registration,
     register,
@@ -177,7 +177,7 @@ CEILING_SEED = 601
 
 def _ceiling_row(samples: list[SimSample], side_px: int) -> list[object]:
     """The null ceiling of PSR · A at one frame size against the one the model uses."""
-    binned = math.ceil(side_px / max(1, round(side_px / BINNED_SIZE_PX)))
+    binned = binned_side(side_px)
     # The periodic specimen's finer levels repeat by design: no null can calibrate them.
     null = [
         s
