@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import math
 import os
@@ -199,17 +200,22 @@ class ArtifactStore:
             if final.exists():
                 raise ArtifactExistsError(f"image_id: {image_id!r} is already written")
             try:
+                # Encoded in memory so the digest is of the very bytes written (no second pass).
+                buffer = io.BytesIO()
+                tifffile.imwrite(
+                    buffer,
+                    np.ascontiguousarray(pixels),
+                    imagej=True,
+                    resolution=(per_um, per_um),
+                    metadata={"unit": "um", "axes": "YX", "Info": info_text},
+                )
+                encoded = buffer.getbuffer()
+                sha, size = hashlib.sha256(encoded).hexdigest(), encoded.nbytes
                 with tmp.open("xb") as fh:
-                    tifffile.imwrite(
-                        fh,
-                        np.ascontiguousarray(pixels),
-                        imagej=True,
-                        resolution=(per_um, per_um),
-                        metadata={"unit": "um", "axes": "YX", "Info": info_text},
-                    )
+                    fh.write(encoded)
                     fh.flush()
                     os.fsync(fh.fileno())
-                sha, size = _sha256_file(tmp)
+                del encoded
                 os.replace(tmp, final)
                 _fsync_dir(self.directory)
             except BaseException as exc:

@@ -235,3 +235,72 @@ def test_raw_frames_from_another_client_library_are_understood(fake_peer: Start)
     conn = opened(fake_peer(respond))
     assert conn.call_str("TcpGetVersion") == "3.2.9"
     conn.close()
+
+
+def _answers(message: Message) -> Action:
+    if message.name == "GetWD":
+        return [reply(message, "f", 10.0)]
+    return [reply(message, "i", 0 if message.name == "VacGetStatus" else 1)]
+
+
+def test_a_batch_of_reads_goes_out_at_once_and_each_answer_is_taken_by_its_id(
+    fake_peer: Start,
+) -> None:
+    held: list[Message] = []
+
+    def respond(message: Message) -> Action:  # answers the batch only once all of it arrived,
+        held.append(message)  # and in reverse order: the ids, not the order, pair them
+        if len(held) < 3:
+            return None
+        return [b"".join(a for m in reversed(held) for a in _answers(m) or [])]
+
+    peer = fake_peer(respond)
+    conn = opened(peer)
+    got = conn.read_many([("VacGetStatus", ()), ("HVGetBeam", ()), ("GetWD", ())])
+    assert got == [(0,), (1,), (10.0,)]
+    assert peer.names() == ["VacGetStatus", "HVGetBeam", "GetWD"]
+    conn.close()
+
+
+def test_a_silent_read_in_a_batch_names_itself_and_the_late_answers_are_discarded(
+    fake_peer: Start,
+) -> None:
+    held: list[Message] = []
+
+    def respond(message: Message) -> Action:
+        # HVGetBeam and the batch's GetWD (1.0) are answered only with the next command's GetWD
+        if message.name == "HVGetBeam" or (message.name == "GetWD" and not held[1:]):
+            held.append(message)
+            return None
+        if message.name != "GetWD":
+            return _answers(message)
+        late = [reply(held[0], "i", 1), reply(held[1], "f", 1.0)]
+        return [*late, reply(message, "f", 2.0)]
+
+    conn = opened(fake_peer(respond), timeout_s=0.2)
+    with pytest.raises(NoReplyError) as info:
+        conn.read_many([("VacGetStatus", ()), ("HVGetBeam", ()), ("GetWD", ())])
+    assert info.value.command == "HVGetBeam"
+    assert conn.call_float("GetWD") == 2.0  # neither late answer is taken for this one
+    conn.close()
+
+
+def test_a_batch_in_flight_when_the_connection_drops_is_read_again_once(fake_peer: Start) -> None:
+    def respond(message: Message) -> Action:
+        return "close" if len(peer.received) == 1 else _answers(message)
+
+    peer = fake_peer(respond)
+    conn = opened(peer)
+    assert conn.read_many([("VacGetStatus", ()), ("GetWD", ())]) == [(0,), (10.0,)]
+    assert peer.connections == 2
+    conn.close()
+
+
+@pytest.mark.parametrize("name", ["VacPump", "SetWD", "NoSuchCommand"])
+def test_a_batch_takes_only_commands_that_read_and_answer(fake_peer: Start, name: str) -> None:
+    peer = fake_peer(_answers)
+    conn = opened(peer)
+    with pytest.raises(ValueError, match="only reads and answers"):
+        conn.read_many([("GetWD", ()), (name, ())])
+    assert peer.received == []
+    conn.close()

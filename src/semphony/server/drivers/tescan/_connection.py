@@ -28,7 +28,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from semphony.server.drivers.tescan._codec import (
     FLAG_REPLY,
@@ -89,6 +89,7 @@ class Connection:
         self._inbox: list[Message] = []
         self._next_id = 1
         self._stale: dict[int, str] = {}  # request id → command, for replies that came too late
+        self._batch: dict[int, str] = {}  # request id → command, the batch read still awaited
         self._opened = False  # open() was called and close() was not
         self._generation = 0
         self._before_close: list[Callable[[], None]] = []
@@ -192,6 +193,40 @@ class Connection:
                 raise ConnectionLostError(
                     name, f"the connection to {self._address} dropped twice during {name}: {exc}"
                 ) from exc
+
+    def read_many(
+        self, calls: Sequence[tuple[str, tuple[Value, ...]]], timeout_s: float | None = None
+    ) -> list[tuple[Value, ...]]:
+        """Several commands that only read and answer, sent back to back and their answers then
+        collected: one round trip for all instead of one each (the server queues a connection's
+        commands and answers each by its id). `timeout_s` bounds the whole batch."""
+        batch: list[tuple[Command, bytes]] = []
+        for name, args in calls:
+            command = COMMANDS.get(name)
+            if command is None or not command.reads_only or command.void:
+                raise ValueError(f"{name!r} is not a SharkSEM command that only reads and answers")
+            if not command.args.required <= len(args) <= len(command.args):
+                raise ValueError(f"{name}({command.args}) got {len(args)} arguments")
+            body = encode_args(command.args.types, args, count_padding=self._count_padding)
+            batch.append((command, body))
+        if not batch:
+            return []
+        limit = self.timeout_s if timeout_s is None else float(timeout_s)
+        with self._lock:
+            for attempt in (1, 2):  # reads only: a dropped connection is read again, once
+                self._ensure(batch[0][0].name)
+                try:
+                    return self._exchange_many(batch, limit)
+                except _DroppedError as exc:
+                    self._drop()
+                    if attempt == 2:
+                        raise ConnectionLostError(
+                            batch[0][0].name,
+                            f"the connection to {self._address} dropped twice during a batch "
+                            f"of {len(batch)} reads: {exc}",
+                        ) from exc
+                    _log.info("batch read: connection dropped (%s); reconnecting", exc)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def call_int(
         self, name: str, *args: Value, wait: int = 0, timeout_s: float | None = None
@@ -317,18 +352,47 @@ class Connection:
     def _exchange(
         self, command: Command, body: bytes, flags: int, awaited: bool, limit: float
     ) -> tuple[Value, ...]:
-        assert self._sock is not None
-        request_id = self._next_id
-        self._next_id = self._next_id % 0xFFFFFFFF + 1
-        frame = encode_message(command.name, body, request_id=request_id, flags=flags)
-        self._sock.settimeout(max(limit, self.connect_timeout_s))
-        try:
-            self._sock.sendall(frame)
-        except OSError as exc:
-            raise _DroppedError(f"sending {command.name} failed: {exc}") from exc
+        request_id, frame = self._frame(command, body, flags)
+        self._send(command.name, frame, limit)
         if not awaited:
             return ()
+        return self._await(command, request_id, time.monotonic() + limit, limit)
+
+    def _exchange_many(
+        self, batch: list[tuple[Command, bytes]], limit: float
+    ) -> list[tuple[Value, ...]]:
+        framed = [(command, *self._frame(command, body, 0)) for command, body in batch]
+        self._send(batch[0][0].name, b"".join(frame for _, _, frame in framed), limit)
         deadline = time.monotonic() + limit
+        answers: list[tuple[Value, ...]] = []
+        self._batch = {request_id: command.name for command, request_id, _ in framed}
+        try:
+            for command, request_id, _ in framed:
+                del self._batch[request_id]
+                answers.append(self._await(command, request_id, deadline, limit))
+        except NoReplyError:
+            self._stale.update(self._batch)  # their answers, if any, come late
+            raise
+        finally:
+            self._batch = {}
+        return answers
+
+    def _frame(self, command: Command, body: bytes, flags: int) -> tuple[int, bytes]:
+        request_id = self._next_id
+        self._next_id = self._next_id % 0xFFFFFFFF + 1
+        return request_id, encode_message(command.name, body, request_id=request_id, flags=flags)
+
+    def _send(self, name: str, frames: bytes, limit: float) -> None:
+        assert self._sock is not None
+        self._sock.settimeout(max(limit, self.connect_timeout_s))
+        try:
+            self._sock.sendall(frames)
+        except OSError as exc:
+            raise _DroppedError(f"sending {name} failed: {exc}") from exc
+
+    def _await(
+        self, command: Command, request_id: int, deadline: float, limit: float
+    ) -> tuple[Value, ...]:
         while True:
             reply = self._take_reply(command.name, request_id)
             if reply is not None:
@@ -343,10 +407,21 @@ class Connection:
                 continue
 
     def _take_reply(self, name: str, request_id: int) -> Message | None:
-        """Our reply from the inbox; late replies to timed-out requests are discarded."""
+        """Our reply from the inbox; late replies to timed-out requests are discarded, and the
+        answers to the rest of a batch kept for their turn."""
+        kept: list[Message] = []
+        try:
+            return self._find_reply(name, request_id, kept)
+        finally:
+            self._inbox[:0] = kept
+
+    def _find_reply(self, name: str, request_id: int, kept: list[Message]) -> Message | None:
         while self._inbox:
             message = self._inbox.pop(0)
             rid = message.header.request_id
+            if self._batch.get(rid) == message.name:
+                kept.append(message)
+                continue
             if rid in self._stale:
                 _log.info("discarded a late reply to %s (request %d)", self._stale.pop(rid), rid)
                 continue

@@ -51,6 +51,15 @@ from semphony.server.drivers.types import (
 
 __all__ = ["TescanDriver"]
 
+_STATE_READS = (
+    "VacGetStatus",
+    "HVGetBeam",
+    "HVGetVoltage",
+    "StgGetPosition",
+    "GetViewField",
+    "GetWD",
+    "GetImageShift",
+)
 _VACUUM = {0: "pumped", 1: "pumping", 2: "venting", 3: "vented", 4: "vented", -1: "error"}
 _SWITCHING = 1000  # HVGetBeam while the beam switches on or off
 _NOMINAL_PUMP_S = 180
@@ -164,20 +173,20 @@ class TescanDriver(Driver):
 
     def _do_state(self) -> InstrumentStateSnapshot:
         link = self._link
-        vacuum = _VACUUM.get(link.get_int("VacGetStatus"), "error")
-        beam = link.get_int("HVGetBeam")
-        rotation = link.get_float("GetImageRot") if link.has("GetImageRot") else 0.0
-        current = link.get_float("GetBeamCurrent") if link.has("GetBeamCurrent") else 0.0
-        shift = link.get_floats("GetImageShift")
+        # Read-only and independent: one batch, one round trip (a real link's latency counts).
+        optional = [n for n in ("GetImageRot", "GetBeamCurrent") if link.has(n)]
+        got = link.read_many(*_STATE_READS, *optional)
+        shift = got.get_floats("GetImageShift")
+        beam = got.get_int("HVGetBeam")
         return InstrumentStateSnapshot(
-            vacuum=vacuum,
+            vacuum=_VACUUM.get(got.get_int("VacGetStatus"), "error"),
             beam_on=beam == 1,  # 1000 (switching) and -1 (error) are not a usable beam
-            hv_kv=round(link.get_float("HVGetVoltage") / 1000, 9),
-            beam_current_na=round(current / 1000, 12),
-            stage=pose_of(link.get_floats("StgGetPosition")),
-            fov_um=round(link.get_float("GetViewField") * 1000, 9),
-            working_distance_mm=link.get_float("GetWD"),
-            scan_rotation_deg=rotation,
+            hv_kv=round(got.get_float("HVGetVoltage") / 1000, 9),
+            beam_current_na=round(got.get_float("GetBeamCurrent", 0.0) / 1000, 12),
+            stage=pose_of(got.get_floats("StgGetPosition")),
+            fov_um=round(got.get_float("GetViewField") * 1000, 9),
+            working_distance_mm=got.get_float("GetWD"),
+            scan_rotation_deg=got.get_float("GetImageRot", 0.0),
             beam_shift_x_um=round(shift[0] * 1000, 9),
             beam_shift_y_um=round(shift[1] * 1000, 9) if len(shift) > 1 else 0.0,
             detector=self._detector,

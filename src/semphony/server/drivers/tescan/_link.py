@@ -48,6 +48,41 @@ def poll(wait: Wait | None, start_s: float = 0.01, max_s: float = 0.25) -> Itera
         interval = min(max_s, interval * 1.6)
 
 
+class Answers:
+    """The answers of a batch read, taken by command name and checked for their type."""
+
+    def __init__(self, values: dict[str, tuple[Value, ...]]) -> None:
+        self._values = values
+
+    def get_int(self, name: str) -> int:
+        value = self._first(name)
+        if not isinstance(value, int):
+            raise DeviceFault(None, f"{name} returned {value!r}, not an int")
+        return value
+
+    def get_float(self, name: str, absent: float | None = None) -> float:
+        """The first value of `name`; `absent` when it was not asked (not in this version)."""
+        if name not in self._values and absent is not None:
+            return absent
+        value = self._first(name)
+        if not isinstance(value, float):
+            raise DeviceFault(None, f"{name} returned {value!r}, not a float")
+        return value
+
+    def get_floats(self, name: str) -> tuple[float, ...]:
+        values = self._values[name]
+        floats = tuple(v for v in values if isinstance(v, float))
+        if len(floats) != len(values) or not floats:
+            raise DeviceFault(None, f"{name} returned {values!r}, not floats")
+        return floats
+
+    def _first(self, name: str) -> Value:
+        values = self._values[name]
+        if not values:
+            raise DeviceFault(None, f"{name} returned nothing")
+        return values[0]
+
+
 class Link:
     """A `Connection` behind the driver's wire lock, translating SharkSEM errors."""
 
@@ -90,6 +125,11 @@ class Link:
 
     def get_floats(self, name: str, *args: Value) -> tuple[float, ...]:
         return self.guarded(lambda: self.conn.call_floats(name, *args))
+
+    def read_many(self, *names: str) -> Answers:
+        """The answers of argument-less read commands, fetched in one round trip."""
+        answers = self.guarded(lambda: self.conn.read_many([(n, ()) for n in names]))
+        return Answers(dict(zip(names, answers, strict=True)))
 
     def get_str(self, name: str, *args: Value) -> str:
         return self.guarded(lambda: self.conn.call_str(name, *args))
