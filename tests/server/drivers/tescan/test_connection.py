@@ -237,10 +237,14 @@ def test_raw_frames_from_another_client_library_are_understood(fake_peer: Start)
     conn.close()
 
 
-def _answers(message: Message) -> Action:
+def _answer(message: Message) -> bytes:
     if message.name == "GetWD":
-        return [reply(message, "f", 10.0)]
-    return [reply(message, "i", 0 if message.name == "VacGetStatus" else 1)]
+        return reply(message, "f", 10.0)
+    return reply(message, "i", 0 if message.name == "VacGetStatus" else 1)
+
+
+def _answers(message: Message) -> Action:
+    return [_answer(message)]
 
 
 def test_a_batch_of_reads_goes_out_at_once_and_each_answer_is_taken_by_its_id(
@@ -252,7 +256,7 @@ def test_a_batch_of_reads_goes_out_at_once_and_each_answer_is_taken_by_its_id(
         held.append(message)  # and in reverse order: the ids, not the order, pair them
         if len(held) < 3:
             return None
-        return [b"".join(a for m in reversed(held) for a in _answers(m) or [])]
+        return [b"".join(_answer(m) for m in reversed(held))]
 
     peer = fake_peer(respond)
     conn = opened(peer)
