@@ -1,4 +1,5 @@
-"""`session.optics.autofocus()`, sync and async, after a remount that changed the height."""
+"""`session.optics.autofocus()`, sync and async, after a remount that changed the height; and
+`session.detector.auto_signal()` (async) on a dim image."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def test_autofocus_finds_the_remounted_surface_sync_and_async() -> None:
                     back = await ac.simulator.reload(height_um=-50.0)
                     result = await s.optics.autofocus(fov_um=FOV_UM)
                     assert back.in_focus_wd_mm is not None
+                    await s.detector.set(gain=0.2)
+                    signal = await s.detector.auto_signal()
+                    assert (signal.method, signal.frames) == ("frames", 2)
+                    assert signal.high_fraction - signal.low_fraction > 0.8, signal
+                    assert (await s.state()).detector.gain == signal.gain
                     return abs(result.working_distance_mm - back.in_focus_wd_mm)
 
         assert asyncio.run(again()) < DEPTH_OF_FIELD_MM

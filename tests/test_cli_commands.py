@@ -66,7 +66,9 @@ def test_sim_reload_remounts_the_specimen_as_asked(
     assert "+2.500°" in out
 
 
-def test_autofocus_after_a_height_change(sim: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_autofocus_after_a_height_change_then_auto_signal(
+    sim: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(local(sim, "chamber", "pump"), capsys)[0] == 0
     assert run(local(sim, "beam", "on"), capsys)[0] == 0
     assert run(local(sim, "sim", "reload", "--height-um", "80"), capsys)[0] == 0
@@ -74,6 +76,11 @@ def test_autofocus_after_a_height_change(sim: Path, capsys: pytest.CaptureFixtur
     assert code == 0, err
     assert "in focus at WD" in out
     assert "sweep" in out
+    code, out, err = run(local(sim, "auto-signal"), capsys)
+    assert code == 0, err
+    assert "signal spans" in out
+    assert "(frames, 2 frames" in out
+    assert "gain" in out
 
 
 def test_sim_reload_sets_the_height(sim: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -126,6 +126,10 @@ def test_the_flow_state_pump_beam_moves_acquire_save_and_find(
         focus = session.optics.autofocus(fov_um=50.0)
         assert focus.method == ("instrument" if served.emulator else "sweep")
         assert session.state().working_distance_mm == pytest.approx(focus.working_distance_mm)
+        signal = session.detector.auto_signal()
+        assert signal.method == ("instrument" if served.emulator else "frames")
+        assert signal.low_fraction < 0.12, signal
+        assert signal.high_fraction > 0.8, signal
         assert found.found, found.metrics.get("reason")
         after = session.state().stage
         pixel_um = SPEC["roi_fov_um"] / 256

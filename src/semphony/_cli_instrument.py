@@ -1,4 +1,4 @@
-"""`semphony state | beam | stop | chamber | autofocus | calibrate | sim reload | local clean`."""
+"""`semphony state | beam | stop | chamber | autofocus | auto-signal | calibrate | sim | local`."""
 
 from __future__ import annotations
 
@@ -55,6 +55,17 @@ def _autofocus(args: argparse.Namespace, console: Console) -> int:
         f"in focus at WD {found.working_distance_mm:.4f} mm ({found.method}, {found.frames} "
         f"frames, {found.instrument_s:.2f} s); sharpness {found.start_sharpness:.3g} -> "
         f"{found.sharpness:.3g}"
+    )
+    return 0
+
+
+def _auto_signal(args: argparse.Namespace, console: Console) -> int:
+    with open_session(args, console, run_name="semphony auto-signal") as (_, session):
+        got = session.detector.auto_signal(progress=True)
+    response = "" if got.gain is None else f"; gain {got.gain:.3g}, offset {got.offset:+.3g}"
+    console.print(
+        f"signal spans {got.low_fraction:.0%}-{got.high_fraction:.0%} of full scale "
+        f"({got.method}, {got.frames} frames, {got.instrument_s:.2f} s){response}"
     )
     return 0
 
@@ -120,7 +131,8 @@ def _session_parser(sub: Any, name: str, help_text: str, func: Any) -> argparse.
 
 
 def add_instrument_parsers(sub: Any) -> None:
-    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `calibrate`, `sim` and `local`."""
+    """Add `state`, `beam`, `stop`, `chamber`, `autofocus`, `auto-signal`, `calibrate`, `sim`,
+    `local`."""
     state = sub.add_parser("state", help="the instrument's state (a read)")
     add_connection_arguments(state, prepare=False)
     state.set_defaults(func=_state)
@@ -136,6 +148,10 @@ def add_instrument_parsers(sub: Any) -> None:
     )
     focus.add_argument("--fov-um", type=float, required=True, help="FOV to focus at (µm)")
     focus.add_argument("--span-mm", type=float, default=None, help="sweep ± this WD (mm)")
+
+    _session_parser(
+        sub, "auto-signal", "set contrast and brightness so the image fills the range", _auto_signal
+    )
 
     text = "measure how image x/y map to stage x/y with known stage moves, and store it"
     calibrate = sub.add_parser("calibrate", help=text, description=text)

@@ -17,6 +17,7 @@ from semphony._state import StagePose, WireModel
 
 __all__ = [
     "AuditEntry",
+    "AutoSignalResult",
     "AutofocusResult",
     "AxisCalibration",
     "CalibrationMove",
@@ -315,6 +316,21 @@ class AutofocusResult(WireModel):
     working_distance_mm: float
     sharpness: float
     start_sharpness: float
+    instrument_s: float
+    frames: int
+    method: str
+
+
+class AutoSignalResult(WireModel):
+    """What `session.detector.auto_signal()` reached: the range a frame taken afterwards covers
+    (its 0.5 and 99.5 percentiles as fractions of full scale), the gain and offset set (None
+    where the instrument keeps its own), the instrument seconds and frames it took, and whether
+    the instrument's own auto signal (`instrument`) or a frame (`frames`) set it."""
+
+    low_fraction: float
+    high_fraction: float
+    gain: float | None
+    offset: float | None
     instrument_s: float
     frames: int
     method: str

@@ -8,6 +8,7 @@ semphony beam on|off                switch the beam
 semphony stop                       stop the scan and the stage now (the beam stays)
 semphony chamber pump|vent          pump or vent the chamber
 semphony autofocus --fov-um 50      find and set the WD of the surface under the beam
+semphony auto-signal                set contrast and brightness so the image fills the range
 semphony calibrate [--fov-um 100]   measure how image x/y map to stage x/y; find_roi uses it
 semphony acquire --fov-um 100 --resolution 1024x1024 -o out.tiff  [--local | --url URL]
 semphony roi save NAME [--roi-fov-um 50 --l2-fov-um 150 --l1-fov-um 300 --l0-fov-um 1500]

@@ -9,10 +9,10 @@ In the stateful phase each scenario is one person's work at the instrument: a se
 first ends the session holding the lease (one the fuzzer started earlier and never ended, which
 would otherwise refuse every scenario's session with 409 `lease.held`); every session command
 goes to the session holding the lease (the hooks start one when none does), after the running
-operation, if any, ended (`instrument.settle`); a scan or autofocus first pumps and switches the
-beam on through the API (`instrument.make_ready`), since the stateless phases switch the beam
-off and vent; an acquisition drops, and an autofocus clamps, the values the device cannot take
-(nearly every drawn frame size, FOV or dwell is beyond the simulator); a poll of an operation
+operation, if any, ended (`instrument.settle`); a scan, autofocus or auto signal first pumps and
+switches the beam on through the API (`instrument.make_ready`), since the stateless phases switch
+the beam off and vent; an acquisition drops, and an autofocus clamps, the values the device cannot
+take (nearly every drawn frame size, FOV or dwell is beyond the simulator); a poll of an operation
 waits for it to end. So a scenario's links reach a finished scan and its artifact; the refusals
 those steps skip (no lease, unknown session, busy, no vacuum, beam off, a value beyond the
 device) are the stateless phases' cases, and stay there.
@@ -55,7 +55,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
 _SECRETS: dict[str, str] = {}
 # (phase, operation id, status, reason) -> answers
 _TALLY: collections.Counter[tuple[str, str, int, str]] = collections.Counter()
-_SCANS = frozenset({"start_acquisition", "autofocus"})
+_SCANS = frozenset({"start_acquisition", "autofocus", "auto_signal"})
 # Session calls that act on the lease alone, never refused because an operation runs.
 _LEASE_ONLY = frozenset({"heartbeat_session", "end_session", "stop_session"})
 _CLIENT: httpx.Client | None = None

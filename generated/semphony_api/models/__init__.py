@@ -7,6 +7,7 @@ from .applied_settings import AppliedSettings
 from .audit_entry import AuditEntry
 from .audit_entry_params import AuditEntryParams
 from .audit_list import AuditList
+from .auto_signal_result import AutoSignalResult
 from .autofocus_request import AutofocusRequest
 from .autofocus_result import AutofocusResult
 from .axis_calibration import AxisCalibration
@@ -67,6 +68,7 @@ __all__ = (
     "AuditEntry",
     "AuditEntryParams",
     "AuditList",
+    "AutoSignalResult",
     "AutofocusRequest",
     "AutofocusResult",
     "AxisCalibration",

@@ -9,7 +9,9 @@ from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.acquisition_result import AcquisitionResult
+    from ..models.auto_signal_result import AutoSignalResult
     from ..models.autofocus_result import AutofocusResult
+    from ..models.axis_calibration import AxisCalibration
     from ..models.move_result import MoveResult
     from ..models.problem import Problem
     from ..models.progress import Progress
@@ -21,12 +23,13 @@ T = TypeVar("T", bound="Operation")
 
 @_attrs_define
 class Operation:
-    """a long-running command (pump, vent, stage move, acquisition)"""
+    """a long-running command (pump, vent, stage move, acquisition, autofocus, ...)"""
 
     id: str
     """ the operation id, which is also the correlation id """
     kind: str
-    """ `pump`, `vent`, `move` or `acquisition` (open set) """
+    """ `pump`, `vent`, `move`, `acquisition`, `autofocus`, `auto_signal` or `calibration` (open set)
+     """
     status: str
     """ `pending`, `running`, `succeeded`, `failed` or `cancelled` (open set; the last three are terminal)
      """
@@ -35,9 +38,18 @@ class Operation:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     progress: Progress
-    result: AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult
-    """ null until succeeded; then an AcquisitionResult (kind `acquisition`), a MoveResult (`move`) or a
-    VacuumResult (`pump`, `vent`)
+    result: (
+        AcquisitionResult
+        | AutofocusResult
+        | AutoSignalResult
+        | AxisCalibration
+        | MoveResult
+        | None
+        | VacuumResult
+    )
+    """ null until succeeded; then an AcquisitionResult (kind `acquisition`), a MoveResult (`move`), a VacuumResult
+    (`pump`, `vent`), an AutofocusResult (`autofocus`), an AutoSignalResult (`auto_signal`) or an AxisCalibration
+    (`calibration`)
      """
     problem: None | Problem
     """ why the operation failed (or was cancelled); null otherwise """
@@ -45,7 +57,9 @@ class Operation:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.acquisition_result import AcquisitionResult
+        from ..models.auto_signal_result import AutoSignalResult
         from ..models.autofocus_result import AutofocusResult
+        from ..models.axis_calibration import AxisCalibration
         from ..models.move_result import MoveResult
         from ..models.problem import Problem
         from ..models.vacuum_result import VacuumResult
@@ -72,6 +86,8 @@ class Operation:
             or isinstance(self.result, MoveResult)
             or isinstance(self.result, VacuumResult)
             or isinstance(self.result, AutofocusResult)
+            or isinstance(self.result, AutoSignalResult)
+            or isinstance(self.result, AxisCalibration)
         ):
             result = self.result.to_dict()
         else:
@@ -105,7 +121,9 @@ class Operation:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.acquisition_result import AcquisitionResult
+        from ..models.auto_signal_result import AutoSignalResult
         from ..models.autofocus_result import AutofocusResult
+        from ..models.axis_calibration import AxisCalibration
         from ..models.move_result import MoveResult
         from ..models.problem import Problem
         from ..models.progress import Progress
@@ -130,7 +148,15 @@ class Operation:
 
         def _parse_result(
             data: object,
-        ) -> AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult:
+        ) -> (
+            AcquisitionResult
+            | AutofocusResult
+            | AutoSignalResult
+            | AxisCalibration
+            | MoveResult
+            | None
+            | VacuumResult
+        ):
             if data is None:
                 return data
             try:
@@ -165,8 +191,30 @@ class Operation:
                 return result_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                result_type_4 = AutoSignalResult.from_dict(data)
+
+                return result_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                result_type_5 = AxisCalibration.from_dict(data)
+
+                return result_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             return cast(
-                AcquisitionResult | AutofocusResult | MoveResult | None | VacuumResult,
+                AcquisitionResult
+                | AutofocusResult
+                | AutoSignalResult
+                | AxisCalibration
+                | MoveResult
+                | None
+                | VacuumResult,
                 data,
             )
 

@@ -13,7 +13,7 @@ from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, Optic
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
-from semphony._types import AutofocusResult, AxisCalibration
+from semphony._types import AutofocusResult, AutoSignalResult, AxisCalibration
 from semphony._wire import AsyncTransport, calls, one
 from semphony.models import AcquisitionConfig, AcquisitionResult
 
@@ -118,11 +118,18 @@ class AsyncOpticsControl(_Capability):
 
 
 class AsyncDetectorControl(_Capability):
-    """The detector: which one feeds the image, its bit depth, gain (contrast), offset."""
+    """The detector: which one feeds the image, its depth, gain (contrast), offset, auto signal."""
 
     async def set(self, **settings: Unpack[DetectorArgs]) -> InstrumentState:
         """Change the given settings (others stay); the state after."""
         return await self._runner.run(_steps.detector(self._context, settings))
+
+    async def auto_signal(
+        self, *, timeout_s: float | None = None, progress: ProgressArg = None
+    ) -> AutoSignalResult:
+        """Set contrast and brightness so the field under the beam fills the range (the
+        instrument's own auto signal, or gain and offset from a frame); the range reached."""
+        return await self._runner.run(_steps.auto_signal(self._context, timeout_s, progress))
 
 
 class AsyncImaging(_Capability):

@@ -31,7 +31,7 @@ from semphony._state import (
     StageMoveCommand,
     StagePose,
 )
-from semphony._types import AutofocusResult, AxisCalibration, Operation
+from semphony._types import AutofocusResult, AutoSignalResult, AxisCalibration, Operation
 from semphony._wire import Download, Downloaded, Offload, Steps, calls
 from semphony.guardrails import ImagingGuardrails
 from semphony.models import AcquisitionConfig, AcquisitionResult
@@ -193,6 +193,19 @@ def autofocus(
     if not isinstance(done.result, dict):
         raise InvalidResponseError(f"the autofocus operation {done.id} has no result")
     return AutofocusResult.from_dict(done.result)
+
+
+def auto_signal(
+    context: Context, timeout_s: float | None, progress: ProgressArg
+) -> Steps[AutoSignalResult]:
+    """Set contrast and brightness so the image fills the range and wait; what it reached."""
+    operation: Operation = yield calls.auto_signal(context.session_id)
+    done = yield from wait_operation(
+        operation, context.options, timeout_s=timeout_s, progress=progress, description="signal"
+    )
+    if not isinstance(done.result, dict):
+        raise InvalidResponseError(f"the auto signal operation {done.id} has no result")
+    return AutoSignalResult.from_dict(done.result)
 
 
 def _optics_command(args: OpticsArgs) -> OpticsCommand:

@@ -14,7 +14,7 @@ from semphony._capabilities._steps import Context, DetectorArgs, MoveArgs, Optic
 from semphony._capabilities._waiting import ProgressArg
 from semphony._records import RoiRecord
 from semphony._state import InstrumentState, StagePose
-from semphony._types import AutofocusResult, AxisCalibration
+from semphony._types import AutofocusResult, AutoSignalResult, AxisCalibration
 from semphony._wire import Steps, calls, one
 from semphony.models import AcquisitionConfig, AcquisitionResult
 
@@ -132,12 +132,19 @@ class OpticsControl(_Capability):
 
 
 class DetectorControl(_Capability):
-    """The detector: which one feeds the image, its bit depth, gain (contrast), offset."""
+    """The detector: which one feeds the image, its depth, gain (contrast), offset, auto signal."""
 
     def set(self, **settings: Unpack[DetectorArgs]) -> InstrumentState:
         """Change the given settings (`mode=`, `channel=`, `bit_depth=`, `gain=`, `offset=`;
         others stay); the state after."""
         return self._runner.run(_steps.detector(self._context, settings))
+
+    def auto_signal(
+        self, *, timeout_s: float | None = None, progress: ProgressArg = None
+    ) -> AutoSignalResult:
+        """Set contrast and brightness so the field under the beam fills the range (the
+        instrument's own auto signal, or gain and offset from a frame); the range reached."""
+        return self._runner.run(_steps.auto_signal(self._context, timeout_s, progress))
 
 
 class Imaging(_Capability):

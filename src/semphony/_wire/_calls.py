@@ -15,6 +15,7 @@ from semphony_api.api.acquisitions import start_acquisition as _start_acquisitio
 from semphony_api.api.beam import set_beam as _set_beam
 from semphony_api.api.chamber import pump_chamber as _pump_chamber
 from semphony_api.api.chamber import vent_chamber as _vent_chamber
+from semphony_api.api.detectors import auto_signal as _auto_signal
 from semphony_api.api.detectors import set_detector as _set_detector
 from semphony_api.api.operations import cancel_operation as _cancel_operation
 from semphony_api.api.operations import get_operation as _get_operation
@@ -95,6 +96,7 @@ from semphony.models import AcquisitionConfig
 __all__ = [
     "audit_log",
     "audit_page",
+    "auto_signal",
     "autofocus",
     "calibrate_axes",
     "cancel_operation",
@@ -250,6 +252,11 @@ def autofocus(session_id: str, fov_um: float, span_mm: float | None) -> Call[Ope
         values["span_mm"] = span_mm
     kwargs = {"session_id": session_id, "body": AutofocusRequest.from_dict(values)}
     return Call(_autofocus, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
+
+
+def auto_signal(session_id: str) -> Call[Operation]:
+    kwargs = {"session_id": session_id}
+    return Call(_auto_signal, OperationDoc, _into(Operation.from_dict), kwargs, starts=True)
 
 
 def calibrate_axes(

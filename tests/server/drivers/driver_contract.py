@@ -370,6 +370,24 @@ class DriverContract:
         assert err.value.field == "gain"
         assert ready.state() == before
 
+    def test_auto_signal_makes_the_image_fill_the_range(self, ready: Driver) -> None:
+        _needs(ready, "auto_signal")
+        frames: list[tuple[int, int]] = []
+        got = ready.auto_signal(progress=lambda done, total: frames.append((done, total)))
+        assert got.low_fraction < 0.12
+        assert got.high_fraction > 0.8
+        assert got.instrument_s > 0
+        assert frames
+        assert ready.busy is None  # the instrument is free again
+
+    def test_auto_signal_with_the_beam_off_is_refused(self, ready: Driver) -> None:
+        _needs(ready, "auto_signal")
+        ready.set_beam(False)
+        before = ready.state()
+        with pytest.raises(InterlockError, match="beam"):
+            ready.auto_signal()
+        assert ready.state().detector == before.detector
+
     # ---- safety commands go through while a long command runs
 
     def test_stop_during_a_scan_ends_it_and_leaves_the_beam_on(self, ready: Driver) -> None:

@@ -144,3 +144,16 @@ async def autofocus(
 ) -> Operation:
     """Focus on the surface under the beam (operation)."""
     return await blocking(request, services.commands.autofocus, actor, session_id, body)
+
+
+@router.post(
+    "/v1/sessions/{session_id}/detector/auto-signal",
+    operation_id="auto_signal",
+    status_code=202,
+    tags=["detectors"],
+)
+async def auto_signal(
+    request: Request, services: ServicesDep, actor: ActorDep, session_id: SessionId
+) -> Operation:
+    """Set the detector's contrast and brightness so the image fills the range (operation)."""
+    return await blocking(request, services.commands.auto_signal, actor, session_id)

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from semphony.server.drivers import _checks, _readback
+from semphony.server.drivers._auto_signal import SignalResult, frame_auto_signal
 from semphony.server.drivers._focus_sweep import FocusResult, sweep_focus
 from semphony.server.drivers.errors import (
     DeviceMismatchError,
@@ -393,6 +394,21 @@ class Driver(abc.ABC):
         """The WD sweep (`_focus_sweep`); a driver with its own autofocus overrides this."""
         stop = cancel if cancel is not None else threading.Event()
         return sweep_focus(self, fov_um=fov_um, span_mm=span_mm, progress=progress, cancel=stop)
+
+    def auto_signal(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> SignalResult:
+        """Set contrast and brightness so the image fills the range (`_do_auto_signal`: the
+        instrument's own where it has one, else gain and offset from a frame); needs the beam."""
+        state = self._read_state()
+        self._check_idle()
+        if not state.beam_on:
+            raise InterlockError("interlock.beam_required", "switch the beam on before auto signal")
+        return self._do_auto_signal(progress or _no_progress, cancel or threading.Event())
+
+    def _do_auto_signal(self, progress: Progress, cancel: threading.Event) -> SignalResult:
+        """Gain and offset from a frame (`_auto_signal`); a driver with its own overrides this."""
+        return frame_auto_signal(self, progress=progress, cancel=cancel)
 
     # ----------------------------------------------------------------------------- helpers
 

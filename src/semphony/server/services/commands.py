@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from semphony.server import mapping, schemas
-from semphony.server.drivers import ScanRequest
+from semphony.server.drivers import ScanRequest, UnsupportedError
 from semphony.server.operations import OperationContext, Outcome, Prepared
 from semphony.server.services._context import ServiceContext
 from semphony.server.services.audit import Actor
@@ -196,6 +196,31 @@ class CommandService:
             session_id,
             params,
             kind="autofocus",
+            unit="frames",
+            prepare=prepare,
+        )
+
+    def auto_signal(self, actor: Actor, session_id: str) -> schemas.Operation:
+        driver = self._ctx.driver
+
+        def prepare() -> Prepared:
+            if "auto_signal" not in driver.device_info().capabilities:
+                raise UnsupportedError(
+                    "auto_signal", f"the {driver.device_info().driver} driver has no auto signal"
+                )
+            driver.prepare_acquire(ScanRequest())  # the beam must be on, as for any scan
+
+            def work(op: OperationContext) -> Outcome:
+                return Outcome(asdict(driver.auto_signal(op.progress, op.cancel_event)))
+
+            return Prepared(0, work)
+
+        return self.submit(
+            actor,
+            "detector.auto_signal",
+            session_id,
+            {},
+            kind="auto_signal",
             unit="frames",
             prepare=prepare,
         )

@@ -180,15 +180,23 @@ def test_a_sixth_stage_value_is_ignored() -> None:
         pose_of((1.0, 2.0, 3.0, 4.0))
 
 
-def test_the_instruments_autofocus_and_auto_signal_run_as_commands(open_driver: Open) -> None:
-    driver = _ready(open_driver())
+def test_the_instruments_autofocus_and_auto_signal_run_as_commands(
+    open_driver: Open, start_emulator: Callable[..., Emulator]
+) -> None:
+    emu = start_emulator(seed=7)
+    emu.instrument.sim.set_response(gain=0.1, offset=0.0)  # a dim image to start from
+    driver = _ready(open_driver(emu))
     steps: list[tuple[int, int]] = []
     result = driver.autofocus(fov_um=50.0, span_mm=2.0, progress=lambda d, t: steps.append((d, t)))
     assert result.method == "instrument"
     assert result.frames == 2
     assert steps[-1] == (10, 10)
     assert driver.state().working_distance_mm == pytest.approx(result.working_distance_mm)
-    assert driver.auto_signal().beam_on
+    signal = driver.auto_signal()
+    assert (signal.method, signal.frames, signal.gain) == ("instrument", 1, None)
+    # DtAutoSignal aims at 5-95 % on its own noisy frames; a frame afterwards shows most of it.
+    assert signal.low_fraction < 0.12
+    assert signal.high_fraction > 0.8
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):

@@ -61,6 +61,7 @@ INFO = DeviceInfo(
         "beam_shift",
         "detectors",
         "detector_gain",
+        "auto_signal",
         "bit_depth_16",
         "simulator",
     ),

@@ -16,6 +16,7 @@ import threading
 import time
 from typing import ClassVar
 
+from semphony.server.drivers._auto_signal import SignalResult, signal_range
 from semphony.server.drivers._focus_sweep import FocusResult, sharpness
 from semphony.server.drivers.base import Driver
 from semphony.server.drivers.errors import (
@@ -376,15 +377,23 @@ class TescanDriver(Driver):
             method="instrument",
         )
 
-    def auto_signal(
-        self, progress: Progress | None = None, cancel: threading.Event | None = None
-    ) -> InstrumentStateSnapshot:
-        """The instrument's auto contrast and brightness (`DtAutoSignal`) on the scan channel."""
-        self._need_beam("auto signal")
-        token = cancel if cancel is not None else threading.Event()
-        sink = progress or (lambda done, total: None)
-        self._auto("auto_signal", "DtAutoSignal", (SCAN_CHANNEL,), sink, token, nominal_s=5.0)
-        return self._read_state()
+    def _do_auto_signal(self, progress: Progress, cancel: threading.Event) -> SignalResult:
+        """The instrument's auto contrast and brightness (`DtAutoSignal`) on the scan channel, then
+        a small frame that measures the range the image now covers."""
+        start = self._need_beam("auto signal")
+        self._auto("auto_signal", "DtAutoSignal", (SCAN_CHANNEL,), progress, cancel, nominal_s=5.0)
+        probe = ScanRequest(fov_um=start.fov_um, resolution=(128, 128), bit_depth=16)
+        frame = self.acquire(probe, cancel=cancel)
+        low, high = signal_range(frame.pixels, 16)
+        return SignalResult(
+            low_fraction=low,
+            high_fraction=high,
+            gain=None,
+            offset=None,
+            instrument_s=frame.state.clock_s - start.clock_s,
+            frames=1,
+            method="instrument",
+        )
 
     def _need_beam(self, what: str) -> InstrumentStateSnapshot:
         state = self._read_state()

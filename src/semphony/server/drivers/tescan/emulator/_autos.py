@@ -4,9 +4,10 @@
 the search range, keeps the sharpest (highest contrast), narrows the range around it and repeats;
 it ends with the WD set to the best one found. ``DtAutoSignal`` (auto contrast/brightness) scans one
 frame with a neutral response and sets the gain and offset that spread the signal's 0.5-99.5 %
-range over 5-95 % of full scale. Each takes instrument time (wait flag D, ``IsBusy``); neither runs
-with the beam off or while scanning (then, like a real column, it does nothing and says nothing).
-The results are set at once; the procedure's time is reported by the busy flag afterwards.
+range over 5-95 % of full scale (`drivers._auto_signal`'s rule, which the sim driver uses too).
+Each takes instrument time (wait flag D, ``IsBusy``); neither runs with the beam off or while
+scanning (then, like a real column, it does nothing and says nothing). The results are set at
+once; the procedure's time is reported by the busy flag afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semphony.server.drivers import ScanRequest
+from semphony.server.drivers._auto_signal import fill_range
 from semphony.server.drivers.tescan.emulator._instrument import Instrument
 
 __all__ = ["auto_signal", "auto_wd"]
@@ -108,8 +110,7 @@ def auto_signal(instrument: Instrument, channel: int) -> bool:
         raw = _frame(instrument, detector, instrument.wd_mm(), 16).astype(np.float64) / 65535
         signal = raw ** (1.0 / gamma)  # undo the gamma: gain and offset act before it
         p_lo, p_hi = (float(v) for v in np.percentile(signal, [0.5, 99.5]))
-        gain = float(np.clip(0.9 / max(p_hi - p_lo, 1e-6), 0.01, 100.0))
-        offset = float(np.clip(0.05 - gain * p_lo, -1.0, 1.0))
+        gain, offset = fill_range(p_lo, p_hi, (0.01, 100.0), (-1.0, 1.0))
         instrument.sim.set_response(gain=gain, offset=offset)
         elapsed = instrument.sim.clock_s() - start
         instrument.start_auto(_AUTO_SIGNAL_BASE_S + elapsed + _STEP_OVERHEAD_S)
