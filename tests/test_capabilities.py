@@ -307,3 +307,24 @@ def test_a_move_whose_answer_is_lost_happens_once(client: Semphony) -> None:
         assert len(proxy.dropped) == 1
         assert len(client.runs.retrieve(run.id).operations(kind="move")) == 1
         assert pose.x_mm == pytest.approx(start.x_mm + 0.05, abs=0.005)
+
+
+@pytest.mark.parametrize("folder_given", [True, False])
+def test_a_client_on_the_servers_machine_links_images_from_the_folder_it_names(
+    client: Semphony, tmp_path: Path, folder_given: bool
+) -> None:
+    assert client.local_server is not None
+    stored_in = client.local_server.artifacts_dir
+    # A folder that does not hold the image: the client streams it over HTTP instead.
+    folder = stored_in if folder_given else tmp_path / "elsewhere"
+    with (
+        Semphony(client.base_url, token=client.options.token, local_artifacts=folder) as near,
+        near.runs.create(name="near").session().start() as session,
+    ):
+        session.chamber.pump()
+        session.beam.on()
+        result = session.imaging.acquire(SMALL, target_path=tmp_path / "near.tiff")
+    stored = (stored_in / f"{result.image_id}.tiff").stat()
+    kept = (tmp_path / "near.tiff").stat()
+    assert (kept.st_ino == stored.st_ino) is folder_given
+    assert kept.st_size == stored.st_size

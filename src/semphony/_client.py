@@ -8,6 +8,7 @@ steps or a prepared call. Both take `base_url` and `token` from their arguments 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack
 
 from semphony._async_session import AsyncRun
@@ -121,12 +122,20 @@ class _BaseClient(Generic[TransportT]):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
+        local_artifacts: str | os.PathLike[str] | None = None,
         _transport: TransportT | None = None,
         _local: LocalServer | None = None,
     ) -> None:
+        """`local_artifacts`: the server's image folder (`<data dir>/artifacts`) when the server
+        runs on this machine: images are then hard-linked from it (digest-checked; over HTTP
+        when a file is missing, on another file system or does not match)."""
         if _transport is None:
             options = resolve_options(
-                base_url=base_url, token=token, timeout_s=timeout, max_retries=max_retries
+                base_url=base_url,
+                token=token,
+                timeout_s=timeout,
+                max_retries=max_retries,
+                local_artifacts=None if local_artifacts is None else Path(local_artifacts),
             )
             _transport = self._open_transport(options)
             self._owns_transport = True
