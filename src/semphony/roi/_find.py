@@ -37,6 +37,7 @@ from skimage.transform import resize
 from semphony._exceptions import SemphonyGuardrailException
 from semphony._records import RoiLevelRecord, RoiRecord
 from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
+from semphony.roi._angle import ACCEPT_ANGLE_DEG, MAX_RESIDUAL_DEG, AngleEstimate
 from semphony.roi._axes import axes_from_device
 from semphony.roi._findability import refusal_note
 from semphony.roi._focus import needs_refocus, sharpness
@@ -73,14 +74,8 @@ _SCREEN_EVIDENCE = 0.43
 _MIN_ROTATION_DEG = 0.02  # smaller angles are left alone: below what L0 can measure
 _RE_IMAGE_FRACTION = 0.1  # a move beyond this fraction of the FOV is checked at the same level
 _GRID_RINGS = 2
-# Finer levels refine the angle L0 found: a narrow search about the current angle, applied when
-# it passes the gate (the L0 angle alone measured p95 errors of 0.23-0.30°).
-_REFINE_ANGLE_DEG = 1.0
+# Finer levels refine the angle L0 found (see `_angle`); smaller corrections are not applied.
 _REFINE_TOLERANCE_DEG = 0.01
-# The angle's uncertainty after L0 (its measured p95 error is about 0.1°), and the error every
-# finer level's tile fit has beyond its standard error (texture: 0.02° off at 0.004° claimed).
-_L0_ANGLE_SIGMA_DEG = 0.1
-_FIT_FLOOR_DEG = 0.01
 # What the calibrated gate (see `semphony.roi._confidence`) cannot judge: a finer level must
 # find the ROI near the centre the coarser one left (a periodic specimen repeats beyond that), and
 # after a move the offset must fall to about zero (a wrong latch does not follow the stage).
@@ -91,6 +86,9 @@ _WORSE_FACTOR = 1.25
 # A level's match got worse when its evidence, on the bounded scale q / (1 + q), fell this much.
 _EVIDENCE_DROP = 0.2
 _FINISH_ATTEMPTS = 2
+
+
+_Acquired = tuple[Array, AcquisitionResult, float, Frame]  # image, result, pixel µm, frame
 
 
 @dataclass
@@ -200,7 +198,10 @@ class _Finder:
         self.panels: list[LevelImages] = []
         self.references: dict[str, Array] = {}
         self.last_threshold_um = 0.0
-        self.angle_variance = _L0_ANGLE_SIGMA_DEG**2  # deg², updated by each finer level
+        self.angle = AngleEstimate()
+        # A focus check's image that needed no refocus is the level's first image too: nothing
+        # moved in between (one acquisition fewer at L0 and at the final level).
+        self._kept: tuple[str, _Acquired] | None = None
         self.autofocus: dict[str, Any] | None = None
         self.focus_checks = 0  # acquisitions that only judged focus (counted in acquisitions too)
 
@@ -214,10 +215,11 @@ class _Finder:
             self.references[level.level] = np.asarray(pixels, dtype=np.float64)
         return self.references[level.level]
 
-    def _acquire(
-        self, level: RoiLevelRecord, *, side_px: int | None = None
-    ) -> tuple[Array, AcquisitionResult, float, Frame]:
+    def _acquire(self, level: RoiLevelRecord, *, side_px: int | None = None) -> _Acquired:
         """Image the level's FOV; `side_px` asks for a lower resolution (grid screening)."""
+        kept, self._kept = self._kept, None
+        if kept is not None and kept[0] == level.level and side_px is None:
+            return kept[1]
         config = dataclasses.replace(self.config, fov_um=level.fov_um)
         if side_px is not None:
             rows, cols = self._reference(level).shape
@@ -243,6 +245,7 @@ class _Finder:
 
     def _move_xy_um(self, dx_um: float, dy_um: float) -> int:
         """Move the stage by (dx, dy) µm in allowed, +approaching steps; the number of moves."""
+        self._kept = None  # the field is about to change
         guardrails = self.session.guardrails
         state = self.session.state()
         steps = plan_xy(
@@ -260,6 +263,7 @@ class _Finder:
         return len(steps)
 
     def _rotate_stage(self, delta_deg: float) -> None:
+        self._kept = None  # the field is about to change
         state = self.session.state()
         for step in plan_rotation(delta_deg, self.session.guardrails.max_step("r", state)):
             self.session.stage.move_by(r=step)
@@ -267,6 +271,7 @@ class _Finder:
 
     def _make_upright(self, angle_deg: float) -> None:
         """Turn the image by `angle_deg` so it shows the reference upright."""
+        self._kept = None  # the field is about to change
         angle_deg *= self.axes.rotation_sense
         if self.upright == "scan_rotation":
             rho = self.session.state().scan_rotation_deg + angle_deg
@@ -301,16 +306,8 @@ class _Finder:
             if not plain.passed:
                 return plain
             fit = residual_rotation_deg(reference, image, offset_px=plain.offset_px)
-            if fit is None or abs(fit[0]) > _REFINE_ANGLE_DEG:
-                return plain
-            # Each level's measurement updates the angle by its weight against what is already
-            # known (a Kalman step): a sparse field's fit is noisier than its standard error says,
-            # and applied in full it undid a better coarser measurement (0.08° so, 0.03° weighted).
-            measured_deg, error_deg = fit
-            variance = error_deg**2 + _FIT_FLOOR_DEG**2
-            gain = self.angle_variance / (self.angle_variance + variance)
-            self.angle_variance *= 1.0 - gain
-            return dataclasses.replace(plain, rotation_deg=gain * measured_deg)
+            share = None if fit is None else self.angle.take_up(*fit)
+            return plain if share is None else dataclasses.replace(plain, rotation_deg=share)
         if not search_rotation:
             return register(reference, image, rotation_deg=residual_angle)
         side_px = _SCREEN_SIDE_PX if screen else _ROTATION_SEARCH_SIDE_PX
@@ -415,10 +412,12 @@ class _Finder:
         narrowest) before matching. Once refocused, never again."""
         if self.autofocus is not None:
             return
-        image, *_ = self._acquire(coarsest)
+        acquired = self._acquire(coarsest)
+        image = acquired[0]
         self.focus_checks += 1
         reference = self._reference(coarsest)
         if not needs_refocus(image, reference):
+            self._kept = (coarsest.level, acquired)
             return
         before = sharpness(image)
         found = self.session.optics.autofocus(fov_um=finest.fov_um)
@@ -480,11 +479,17 @@ class _Finder:
         threshold_um = 0.0
         previous: dict[str, Any] | None = None
         for iteration in range(1, self.max_iterations + 1):
-            shot = self._shot(
-                level,
-                search_rotation=coarsest and iteration == 1,
-                refine=not coarsest and iteration == 1,
+            # L0's angle is searched again once a far move centred the field: the first image
+            # saw only part of its reference (off the overview: 1.1-2.9° off, finer levels none).
+            search = coarsest and (
+                iteration == 1
+                or (
+                    iteration == 2
+                    and previous is not None
+                    and previous["residual_um"] > _CAPTURE_FRACTION * level.fov_um
+                )
             )
+            shot = self._shot(level, search_rotation=search, refine=not coarsest and iteration == 1)
             entry = self._record(level, iteration, shot)
             panel.image, panel.registration, panel.pixel_um = (
                 shot.image,
@@ -542,14 +547,14 @@ class _Finder:
                 entry["stop"] = "worse"
                 return self._finish(level, panel, shot) if final else None
             rotated = False
-            if coarsest and iteration == 1:
+            if search:
                 angle = reg.rotation_deg
                 self.counters.rotation_at_search_edge = reg.at_search_edge
                 if abs(angle) >= _MIN_ROTATION_DEG and self.upright != "none":
                     self._make_upright(angle)
                     rotated = abs(angle) >= 0.5
                 elif self.upright == "none":
-                    self.counters.rotation_deg += angle
+                    self.counters.rotation_deg = angle  # searched on an image never turned
             elif iteration == 1 and abs(reg.rotation_deg) >= _REFINE_TOLERANCE_DEG:
                 # Each finer level takes up its weighted share of the residual angle it measures
                 # (see `_register`), so the scan rotation carries the best estimate so far.
@@ -574,8 +579,11 @@ class _Finder:
         return None
 
     def _finish(self, level: RoiLevelRecord, panel: LevelImages, shot: _Shot) -> _Outcome:
-        """Take up the residual with beam shift, image once more, and judge the result."""
-        for _ in range(_FINISH_ATTEMPTS):
+        """Take up the residual with beam shift, image once more, and judge the result: within
+        the tolerance, and upright within `ACCEPT_ANGLE_DEG` (one more turn and image if not)."""
+        attempts, turned = _FINISH_ATTEMPTS, False
+        while attempts > 0:
+            attempts -= 1
             reg = shot.registration
             state = self.session.state()
             cx, cy = shot.frame.image_to_column_um(reg.offset_px, shot.pixel_um)
@@ -611,10 +619,24 @@ class _Finder:
                     confidence=shot.registration.confidence,
                 )
             if residual <= self.tolerance_um:
-                entry["stop"] = "found"
-                return _Outcome(
-                    found=True, residual_um=residual, confidence=shot.registration.confidence
-                )
+                left = self._angle_left(level, shot)
+                entry["angle_left_deg"] = left
+                if left is None or abs(left) <= ACCEPT_ANGLE_DEG:
+                    entry["stop"] = "found"
+                    return _Outcome(
+                        found=True, residual_um=residual, confidence=shot.registration.confidence
+                    )
+                if turned or abs(left) > MAX_RESIDUAL_DEG:
+                    entry["stop"] = "angle_off"
+                    return _Outcome(
+                        reason=f"{level.level} verification: the image is {left:+.2f}° off its "
+                        f"reference (at most {ACCEPT_ANGLE_DEG:g}° for a match)",
+                        residual_um=residual,
+                        confidence=shot.registration.confidence,
+                    )
+                self._make_upright(left)  # then take up the offset again and verify
+                turned, attempts = True, max(attempts, 1)
+                continue
         entry["stop"] = "residual_over_tolerance"
         return _Outcome(
             reason=f"the final residual {residual:.3f} µm is over the tolerance "
@@ -622,6 +644,17 @@ class _Finder:
             residual_um=residual,
             confidence=shot.registration.confidence,
         )
+
+    def _angle_left(self, level: RoiLevelRecord, shot: _Shot) -> float | None:
+        """The angle still left between an upright image and its reference (None: the images
+        are not turned, or too few tiles to measure it)."""
+        if self.upright == "none":
+            return None
+        reference = self._reference(level)
+        if reference.shape != shot.image.shape:
+            reference = _match_shape(reference, shot.image.shape)
+        fit = residual_rotation_deg(reference, shot.image, offset_px=shot.registration.offset_px)
+        return None if fit is None else fit[0]
 
     def _best(self) -> str:
         best = max(self.history, key=lambda h: float(h["evidence"]), default=None)
