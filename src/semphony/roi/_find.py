@@ -7,14 +7,19 @@ The search, level by level from the coarsest saved level (L0) to the finest (the
    (or stage rotation, if the device has no scan rotation) so finer levels match without turning;
    if the match fails the confidence gate, search a 3×3 then a 5×5 grid of fields at half-FOV
    spacing, screened at a quarter of the pixels (a candidate is imaged again in full and judged
-   by the gate), and give up with ``found=False`` if none passes;
+   by the gate), and give up with ``found=False`` if none passes; after a move of over a quarter
+   of the field the angle is searched once more, on the now centred field;
 3. at each level, move by the measured offset and re-image until the offset is under
    max(1.5 px, stage repeatability), the iterations run out, or the offset or confidence gets
    worse; a small move (under a tenth of the field) is verified by the next, finer level instead;
    each finer level's first image also measures the residual angle (up to 1°) from the offsets
    of tiles across its field, and the scan rotation takes it up;
 4. at the finest level, take up the last residual with beam shift (within its limits), image
-   once more and report the residual that image shows.
+   once more and report the residual that image shows; a match is accepted only if that image is
+   also upright within 0.1° of its reference (else turned once more and verified, or refused).
+
+Before L0 and before the finest level an image is checked for focus against its reference (a
+remount changes the height) and, when sharp enough, serves as that level's first image.
 
 Every stage move goes through the session's guardrails, split into steps the relative limits
 allow, and arrives travelling in +x and +y so backlash always lands the same way.
