@@ -82,7 +82,7 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
     magnitude_um = ABSENT_SHIFT_UM if case.absent else case.offset * l0_um
     hx, hy = centre_now[0] * 1000.0, centre_now[1] * 1000.0
     rx, ry = _rot(hx, hy, case.rotation_deg)
-    client.simulator.reload(
+    remounted = client.simulator.reload(
         shift_x_um=hx + magnitude_um * math.cos(direction) - rx,
         shift_y_um=hy + magnitude_um * math.sin(direction) - ry,
         rotation_deg=case.rotation_deg,
@@ -112,6 +112,8 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         "error_um": math.hypot(bx - now["x_mm"], by - now["y_mm"]) * 1000.0,
         "roi_pixel_um": float(roi_px),
         "rotation_error_deg": abs(float(m["rotation_deg"]) - case.rotation_deg),
+        # The remount's height change (the simulator draws it; the emulator's side channel too).
+        "height_um": _height_um(remounted),
         "confidence": float(m["final_confidence"] or 0.0),
         "acquisitions": int(m["acquisitions"]),
         # Autofocus frames, where find_roi reports them, are counted in acquisitions and apart.
@@ -142,6 +144,12 @@ def _undo(client: Any) -> dict[str, float]:
     t = client.simulator.truth()
     sx, sy = _rot(t["shift_x_um"], t["shift_y_um"], -t["rotation_deg"])
     return {"shift_x_um": -sx, "shift_y_um": -sy, "rotation_deg": -t["rotation_deg"]}
+
+
+def _height_um(remounted: Any) -> float | None:
+    """The surface height a remount left (SimTruth from the SDK, a dict from a side channel)."""
+    height = remounted.get("height_um") if isinstance(remounted, dict) else remounted.height_um
+    return None if height is None else float(height)
 
 
 def worker(task: Task) -> list[dict[str, Any]]:

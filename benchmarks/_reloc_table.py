@@ -59,8 +59,8 @@ def _right(o: dict[str, Any]) -> bool:
 
 
 def group(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Rows' names → their outcomes: each regime, the core regime per resolution, and the real
-    images split by findability."""
+    """Rows' names → their outcomes: each regime, the core regime per resolution and by whether
+    find_roi refocused after the remount, and the real images split by findability."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for o in results:
         case = o["case"]
@@ -72,6 +72,10 @@ def group(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         groups.setdefault(regime, []).append(o)
         if regime == CORE:
             groups.setdefault(f"{CORE} {case['resolution']} px", []).append(o)
+            # The remount changed the height (all do, by up to ±100 µm): where it blurred the
+            # first L0 image, find_roi refocused before matching.
+            focus = "refocused" if o.get("autofocus_acquisitions") else "in focus"
+            groups.setdefault(f"{CORE} {focus} after the remount", []).append(o)
     return groups
 
 

@@ -90,6 +90,11 @@ def test_a_small_batch_runs_and_tabulates() -> None:
     assert all(len(row) == len(COLUMNS) for row in table)
     names = [row[0] for row in table]
     assert CORE in names
+    # The core case sits in one of the two focus rows, as its outcome says.
+    refocused = bool(outcomes[0]["autofocus_acquisitions"])
+    focus_row = f"{CORE} {'refocused' if refocused else 'in focus'} after the remount"
+    assert focus_row in names
+    assert isinstance(outcomes[0]["height_um"], float)
     assert "every case" in names
     every = table[-1]
     assert every[1] == 2  # both cases counted
