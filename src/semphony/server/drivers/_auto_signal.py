@@ -16,7 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from semphony.server.drivers.errors import Cancelled, UnsupportedError
-from semphony.server.drivers.types import DetectorSettings, Progress, ScanRequest
+from semphony.server.drivers.types import (
+    DetectorSettings,
+    InstrumentStateSnapshot,
+    Progress,
+    ScanRequest,
+)
 
 if TYPE_CHECKING:
     from semphony.server.drivers.base import Driver
@@ -61,15 +66,19 @@ def fill_range(
 
 
 def frame_auto_signal(
-    driver: Driver, *, progress: Progress, cancel: threading.Event
+    driver: Driver,
+    start: InstrumentStateSnapshot,
+    *,
+    progress: Progress,
+    cancel: threading.Event,
 ) -> SignalResult:
-    """Measure the signal with a neutral response, set the gain and offset, measure again."""
+    """From `start`: measure the signal with a neutral response, set the gain and offset, and
+    measure again."""
     info = driver.device_info()
     if "detector_gain" not in info.capabilities:
         raise UnsupportedError(
             "auto_signal", f"the {info.driver} driver's detector takes no gain or offset"
         )
-    start = driver.state()
     probe = ScanRequest(fov_um=start.fov_um, resolution=(_SIZE, _SIZE), bit_depth=16)
 
     def frame(done: int) -> tuple[float, float]:

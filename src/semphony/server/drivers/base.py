@@ -51,6 +51,7 @@ from semphony.server.drivers.errors import (
     DriverError,
     DriverUnavailableError,
     InterlockError,
+    UnsupportedError,
 )
 from semphony.server.drivers.types import (
     DetectorSettings,
@@ -395,20 +396,43 @@ class Driver(abc.ABC):
         stop = cancel if cancel is not None else threading.Event()
         return sweep_focus(self, fov_um=fov_um, span_mm=span_mm, progress=progress, cancel=stop)
 
+    def prepare_auto_signal(self) -> InstrumentStateSnapshot:
+        """Check that an auto signal can run (the driver has it, nothing else runs, the beam is
+        on); the state it starts from."""
+        info = self.device_info()
+        if "auto_signal" not in info.capabilities:
+            raise UnsupportedError("auto_signal", f"the {info.driver} driver has no auto signal")
+        return self._need_beam("auto signal")
+
+    def run_auto_signal(
+        self,
+        start: InstrumentStateSnapshot,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SignalResult:
+        """Set contrast and brightness so the image fills the range (`_do_auto_signal`: the
+        instrument's own where it has one, else gain and offset from a frame)."""
+        return self._do_auto_signal(start, progress or _no_progress, cancel or threading.Event())
+
     def auto_signal(
         self, progress: Progress | None = None, cancel: threading.Event | None = None
     ) -> SignalResult:
-        """Set contrast and brightness so the image fills the range (`_do_auto_signal`: the
-        instrument's own where it has one, else gain and offset from a frame); needs the beam."""
+        """Check, then set contrast and brightness (`prepare_auto_signal`, `run_auto_signal`)."""
+        return self.run_auto_signal(self.prepare_auto_signal(), progress, cancel)
+
+    def _do_auto_signal(
+        self, start: InstrumentStateSnapshot, progress: Progress, cancel: threading.Event
+    ) -> SignalResult:
+        """Gain and offset from a frame (`_auto_signal`); a driver with its own overrides this."""
+        return frame_auto_signal(self, start, progress=progress, cancel=cancel)
+
+    def _need_beam(self, what: str) -> InstrumentStateSnapshot:
+        """One state read: the instrument must be idle and its beam on before `what`."""
         state = self._read_state()
         self._check_idle()
         if not state.beam_on:
-            raise InterlockError("interlock.beam_required", "switch the beam on before auto signal")
-        return self._do_auto_signal(progress or _no_progress, cancel or threading.Event())
-
-    def _do_auto_signal(self, progress: Progress, cancel: threading.Event) -> SignalResult:
-        """Gain and offset from a frame (`_auto_signal`); a driver with its own overrides this."""
-        return frame_auto_signal(self, progress=progress, cancel=cancel)
+            raise InterlockError("interlock.beam_required", f"switch the beam on before {what}")
+        return state
 
     # ----------------------------------------------------------------------------- helpers
 

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from semphony.server import mapping, schemas
-from semphony.server.drivers import ScanRequest, UnsupportedError
+from semphony.server.drivers import ScanRequest
 from semphony.server.operations import OperationContext, Outcome, Prepared
 from semphony.server.services._context import ServiceContext
 from semphony.server.services.audit import Actor
@@ -204,14 +204,11 @@ class CommandService:
         driver = self._ctx.driver
 
         def prepare() -> Prepared:
-            if "auto_signal" not in driver.device_info().capabilities:
-                raise UnsupportedError(
-                    "auto_signal", f"the {driver.device_info().driver} driver has no auto signal"
-                )
-            driver.prepare_acquire(ScanRequest())  # the beam must be on, as for any scan
+            start = driver.prepare_auto_signal()
 
             def work(op: OperationContext) -> Outcome:
-                return Outcome(asdict(driver.auto_signal(op.progress, op.cancel_event)))
+                found = driver.run_auto_signal(start, op.progress, op.cancel_event)
+                return Outcome(asdict(found))
 
             return Prepared(0, work)
 

@@ -24,7 +24,6 @@ from semphony.server.drivers.errors import (
     DeviceFault,
     DeviceMismatchError,
     DriverUnavailableError,
-    InterlockError,
     UnsupportedError,
 )
 from semphony.server.drivers.tescan._autos import run_auto
@@ -377,10 +376,11 @@ class TescanDriver(Driver):
             method="instrument",
         )
 
-    def _do_auto_signal(self, progress: Progress, cancel: threading.Event) -> SignalResult:
+    def _do_auto_signal(
+        self, start: InstrumentStateSnapshot, progress: Progress, cancel: threading.Event
+    ) -> SignalResult:
         """The instrument's auto contrast and brightness (`DtAutoSignal`) on the scan channel, then
         a small frame that measures the range the image now covers."""
-        start = self._need_beam("auto signal")
         self._auto("auto_signal", "DtAutoSignal", (SCAN_CHANNEL,), progress, cancel, nominal_s=5.0)
         probe = ScanRequest(fov_um=start.fov_um, resolution=(128, 128), bit_depth=16)
         frame = self.acquire(probe, cancel=cancel)
@@ -394,13 +394,6 @@ class TescanDriver(Driver):
             frames=1,
             method="instrument",
         )
-
-    def _need_beam(self, what: str) -> InstrumentStateSnapshot:
-        state = self._read_state()
-        self._check_idle()
-        if not state.beam_on:
-            raise InterlockError("interlock.beam_required", f"switch the beam on before {what}")
-        return state
 
     def _auto(
         self,
