@@ -10,8 +10,9 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-__all__ = ["Cost", "interleaved", "median_s", "timed"]
+__all__ = ["Cost", "interleaved", "median_s", "repeated", "rotated", "timed"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,22 @@ def interleaved(
     fns: list[Callable[[], object]], *, rounds: int, per_round: int
 ) -> list[list[Cost]]:
     """The cost of each call of each of `fns`, in rounds that rotate which goes first."""
-    costs: list[list[Cost]] = [[] for _ in fns]
+    return rotated([partial(repeated, fn, per_round) for fn in fns], rounds=rounds)
+
+
+def repeated(fn: Callable[[], object], count: int) -> list[Cost]:
+    """The cost of each of `count` calls of `fn`."""
+    return [timed(fn) for _ in range(count)]
+
+
+def rotated(batches: list[Callable[[], list[Cost]]], *, rounds: int) -> list[list[Cost]]:
+    """The costs each of `batches` reports (a batch times its own calls, so it can set up what
+    it needs untimed), in rounds that rotate which goes first."""
+    costs: list[list[Cost]] = [[] for _ in batches]
     for i in range(rounds):
-        for k in range(len(fns)):
-            j = (i + k) % len(fns)
-            costs[j].extend(timed(fns[j]) for _ in range(per_round))
+        for k in range(len(batches)):
+            j = (i + k) % len(batches)
+            costs[j].extend(batches[j]())
     return costs
 
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from benchmarks._reloc_cases import CORE, Case, synthetic_cases
 from benchmarks._reloc_run import run_case
 from benchmarks._reloc_stats import percentile, wilson
 from benchmarks._servers import Emulator, emulator, server
-from benchmarks._timing import Cost, median_s, timed
+from benchmarks._timing import Cost, median_s, repeated, rotated
 from semphony.client import Semphony
 from semphony.models import AcquisitionConfig
 from semphony.server.drivers.tescan import Connection, DataChannel
@@ -65,6 +66,13 @@ def _pump_with_beam(conn: Connection) -> None:
     raise RuntimeError("the emulator's beam never came on")
 
 
+def _full_frame(pixels: np.ndarray[Any, Any], who: str) -> np.ndarray[Any, Any]:
+    """`pixels` if they are the whole frame asked for (so both paths are timed on the same)."""
+    if pixels.shape != (SIDE_PX, SIDE_PX):
+        raise RuntimeError(f"{who} fetched a frame of shape {pixels.shape}")
+    return pixels
+
+
 class _BareClient:
     """The least a SharkSEM client does to fetch a frame: scan, reassemble, stop."""
 
@@ -79,10 +87,7 @@ class _BareClient:
         self.conn.close()
 
     def frame(self) -> np.ndarray[Any, Any]:
-        pixels = self._frame()
-        if pixels.shape != (SIDE_PX, SIDE_PX):
-            raise RuntimeError(f"the bare client fetched a frame of shape {pixels.shape}")
-        return pixels
+        return _full_frame(self._frame(), "the bare client")
 
     def _frame(self) -> np.ndarray[Any, Any]:
         self._frame_id += 1
@@ -107,10 +112,7 @@ def _sdk_frame(session: Session) -> np.ndarray[Any, Any]:
         resolution=(SIDE_PX, SIDE_PX), bit_depth=16, dwell_time_us=DWELL_NS / 1000.0, fov_um=FOV_UM
     )
     result = session.imaging.acquire(config, timeout_s=600.0)
-    pixels = session.imaging.read(result)
-    if pixels.shape != (SIDE_PX, SIDE_PX):
-        raise RuntimeError(f"the SDK fetched a frame of shape {pixels.shape}")
-    return pixels
+    return _full_frame(session.imaging.read(result), "the SDK")
 
 
 @contextmanager
@@ -123,9 +125,9 @@ def _tescan_server(root: Path, emu: Emulator) -> Iterator[Semphony]:
 def _timed_frames(client: Semphony | None, bare: _BareClient, count: int) -> list[Cost]:
     """`count` frames through a session of `client` (started and ended untimed), or bare."""
     if client is None:
-        return [timed(bare.frame) for _ in range(count)]
+        return repeated(bare.frame, count)
     with client.runs.create(name="tescan-overhead").session().start() as session:
-        return [timed(lambda: _sdk_frame(session)) for _ in range(count)]
+        return repeated(partial(_sdk_frame, session), count)
 
 
 def _overhead_rows(root: Path, quick: bool) -> list[list[object]]:
@@ -144,12 +146,9 @@ def _overhead_rows(root: Path, quick: bool) -> list[list[object]]:
                     paths: list[Semphony | None] = [client, near, None]
                     for path in paths:  # warm every path
                         _timed_frames(path, bare, 1)
-                    costs: list[list[Cost]] = [[], [], []]
-                    for i in range(rounds):  # rotating which goes first, as `interleaved` does
-                        for k in range(len(paths)):
-                            j = (i + k) % len(paths)
-                            costs[j] += _timed_frames(paths[j], bare, 2)
-                    sdk, local, raw = costs
+                    sdk, local, raw = rotated(
+                        [partial(_timed_frames, path, bare, 2) for path in paths], rounds=rounds
+                    )
         finally:
             bare.close()
     sdk_s, local_s, raw_s = median_s(sdk), median_s(local), median_s(raw)
