@@ -220,6 +220,11 @@ class _Finder:
             self.references[level.level] = np.asarray(pixels, dtype=np.float64)
         return self.references[level.level]
 
+    def _reference_like(self, level: RoiLevelRecord, image: Array) -> Array:
+        """The level's reference at `image`'s resolution (a screen or another config's)."""
+        reference = self._reference(level)
+        return reference if reference.shape == image.shape else _match_shape(reference, image.shape)
+
     def _acquire(self, level: RoiLevelRecord, *, side_px: int | None = None) -> _Acquired:
         """Image the level's FOV; `side_px` asks for a lower resolution (grid screening)."""
         kept, self._kept = self._kept, None
@@ -300,8 +305,6 @@ class _Finder:
         """Register `image` on `reference`; with `search_rotation` the angle is searched too (on
         binned images, to `_SCREEN_TOLERANCE_DEG` only when `screen`ing grid fields); `refine`
         searches a narrow range about the current angle at full resolution."""
-        if reference.shape != image.shape:
-            reference = _match_shape(reference, image.shape)
         residual_angle = self.counters.rotation_deg if self.upright == "none" else 0.0
         if refine and self.upright != "none":
             # The residual angle comes from the offsets of tiles across the field at the plain
@@ -338,7 +341,7 @@ class _Finder:
     ) -> _Shot:
         side_px = _SCREEN_SIDE_PX if screen else None
         image, result, pixel_um, frame = self._acquire(level, side_px=side_px)
-        reference = self._reference(level)
+        reference = self._reference_like(level, image)
         reg = self._register(
             reference, image, search_rotation=search_rotation, screen=screen, refine=refine
         )
@@ -655,9 +658,7 @@ class _Finder:
         are not turned, or too few tiles to measure it)."""
         if self.upright == "none":
             return None
-        reference = self._reference(level)
-        if reference.shape != shot.image.shape:
-            reference = _match_shape(reference, shot.image.shape)
+        reference = self._reference_like(level, shot.image)
         fit = residual_rotation_deg(reference, shot.image, offset_px=shot.registration.offset_px)
         return None if fit is None else fit[0]
 
