@@ -112,7 +112,8 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         "error_um": math.hypot(bx - now["x_mm"], by - now["y_mm"]) * 1000.0,
         "roi_pixel_um": float(roi_px),
         "rotation_error_deg": abs(float(m["rotation_deg"]) - case.rotation_deg),
-        # The remount's height change (the simulator draws it; the emulator's side channel too).
+        # The remount's height change as the simulator reports it (None where a remount, as the
+        # emulator's side channel's, does not say).
         "height_um": _height_um(remounted),
         "confidence": float(m["final_confidence"] or 0.0),
         "acquisitions": int(m["acquisitions"]),
@@ -147,7 +148,8 @@ def _undo(client: Any) -> dict[str, float]:
 
 
 def _height_um(remounted: Any) -> float | None:
-    """The surface height a remount left (SimTruth from the SDK, a dict from a side channel)."""
+    """The surface height a remount reports (SimTruth from the SDK; a side channel's dict may
+    not carry it)."""
     height = remounted.get("height_um") if isinstance(remounted, dict) else remounted.height_um
     return None if height is None else float(height)
 
