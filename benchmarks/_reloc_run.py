@@ -70,6 +70,10 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         x, y = rng.uniform(-3.0, 3.0, 2)
     session.optics.set(beam_shift_x_um=0.0, beam_shift_y_um=0.0, scan_rotation_deg=0.0)
     session.stage.move_to(x=float(x), y=float(y))
+    # A microscopist focuses before saving an ROI; without this, a batch's saves inherit the last
+    # remount's defocus (up to ±100 µm: the ROI level's references blurred), which no refocus at
+    # find time can match.
+    session.optics.set(working_distance_mm=float(client.simulator.truth()["in_focus_wd_mm"]))
     resolution = (case.resolution, case.resolution)
     save_config = AcquisitionConfig(resolution=resolution, dwell_time_us=2.0)
     spec = _spec(case)
@@ -116,8 +120,9 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         # emulator's side channel's, does not say).
         "height_um": _height_um(remounted),
         "confidence": float(m["final_confidence"] or 0.0),
-        "acquisitions": int(m["acquisitions"]),
-        # Autofocus frames, where find_roi reports them, are counted in acquisitions and apart.
+        # Every frame counts: find_roi's own and an autofocus's (its sweep's frames are the
+        # server's, so find_roi's `acquisitions` leaves them out), which are also shown apart.
+        "acquisitions": int(m["acquisitions"]) + (_autofocus_frames(autofocus) or 0),
         "autofocus_acquisitions": _autofocus_frames(autofocus),
         "stage_moves": int(m["stage_moves"]),
         "instrument_s": float(m["instrument_s"]),

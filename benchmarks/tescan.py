@@ -197,6 +197,7 @@ class _SideSimulator:
             "rotation_deg": float(placement["rotation_deg"]),
             "stage_true": raw["stage_truth"],
             "point_now": {"x_mm": float(point["now_x_mm"]), "y_mm": float(point["now_y_mm"])},
+            "in_focus_wd_mm": float(raw["surface"]["in_focus_wd_mm"]),
         }
 
     def reload(self, **placement: float) -> dict[str, Any]:

@@ -19,7 +19,8 @@ The search, level by level from the coarsest saved level (L0) to the finest (the
    also upright within 0.1° of its reference (else turned once more and verified, or refused).
 
 Before L0 and before the finest level an image is checked for focus against its reference (a
-remount changes the height) and, when sharp enough, serves as that level's first image.
+remount changes the height): at L0 by its sharpness, at the finest level by its blur beyond the
+reference's once registered; when sharp enough, it serves as that level's first image.
 
 Every stage move goes through the session's guardrails, split into steps the relative limits
 allow, and arrives travelling in +x and +y so backlash always lands the same way.
@@ -45,7 +46,7 @@ from semphony.models import AcquisitionConfig, AcquisitionResult, FindRoiResult
 from semphony.roi._angle import ACCEPT_ANGLE_DEG, MAX_RESIDUAL_DEG, AngleEstimate
 from semphony.roi._axes import axes_from_device
 from semphony.roi._findability import refusal_note
-from semphony.roi._focus import needs_refocus, sharpness
+from semphony.roi._focus import BLUR_REFOCUS_PX2, blur_excess_px2, needs_refocus, sharpness
 from semphony.roi._plan import Frame, grid_offsets, plan_rotation, plan_xy
 from semphony.roi._progress import FindProgress, ProgressOption
 from semphony.roi._report import LevelImages, check_report_path, write_report
@@ -208,7 +209,8 @@ class _Finder:
         # moved in between (one acquisition fewer at L0 and at the final level).
         self._kept: tuple[str, _Acquired] | None = None
         self.autofocus: dict[str, Any] | None = None
-        self.focus_checks = 0  # acquisitions that only judged focus (counted in acquisitions too)
+        self.focus_checks = 0  # acquisitions that judged focus (counted in acquisitions too)
+        self.blur_excess_px2: float | None = None  # the finest level's, when it was judged
 
     # ------------------------------------------------------------------ instrument helpers
 
@@ -400,12 +402,12 @@ class _Finder:
     def run(self, start: Start) -> _Outcome:
         levels = list(reversed(self.record.levels))  # coarsest first
         self._go_to_start(levels[0], start)
-        self._refocus(levels[0], levels[-1])
+        self._refocus_coarse(levels[0], levels[-1])
         for index, level in enumerate(levels):
             final = index == len(levels) - 1
             if final and index > 0:
                 # Its depth of field is the narrowest: a height L0 could not see shows here.
-                self._refocus(level, level)
+                self._refocus_fine(level)
             panel = LevelImages(level.level, level.fov_um, self._reference(level))
             self.panels.append(panel)
             outcome = self._level(level, panel, coarsest=index == 0, final=final)
@@ -414,12 +416,9 @@ class _Finder:
                 return outcome
         return _Outcome(found=False, reason="no level was searched")
 
-    def _refocus(self, coarsest: RoiLevelRecord, finest: RoiLevelRecord) -> None:
-        """A remount changes the specimen's height: when the first L0 image is clearly less sharp
-        than its reference, autofocus (at the finest level's FOV, whose depth of field is the
-        narrowest) before matching. Once refocused, never again."""
-        if self.autofocus is not None:
-            return
+    def _refocus_coarse(self, coarsest: RoiLevelRecord, finest: RoiLevelRecord) -> None:
+        """When the first L0 image is clearly less sharp than its reference (a gross defocus),
+        autofocus at the finest level's FOV, whose depth of field is the narrowest."""
         acquired = self._acquire(coarsest)
         image = acquired[0]
         self.focus_checks += 1
@@ -427,13 +426,41 @@ class _Finder:
         if not needs_refocus(image, reference):
             self._kept = (coarsest.level, acquired)
             return
-        before = sharpness(image)
-        found = self.session.optics.autofocus(fov_um=finest.fov_um)
-        self.autofocus = {
-            **found.to_dict(),
-            "l0_sharpness": before,
-            "reference_sharpness": sharpness(reference),
-        }
+        self._autofocus(
+            finest,
+            "l0_sharpness",
+            l0_sharpness=sharpness(image),
+            reference_sharpness=sharpness(reference),
+        )
+
+    def _refocus_fine(self, level: RoiLevelRecord) -> None:
+        """The finest level's first image, registered on its reference (upright by now), is
+        judged by its blur beyond the reference's (`blur_excess_px2`): over a pixel's σ, or no
+        match at all where the coarser levels matched, and it autofocuses here. Once refocused,
+        never again."""
+        if self.autofocus is not None:
+            return
+        acquired = self._acquire(level)
+        image = acquired[0]
+        self.focus_checks += 1
+        reference = self._reference_like(level, image)
+        plain = register(reference, image)
+        excess = blur_excess_px2(reference, image, plain.offset_px) if plain.passed else None
+        self.blur_excess_px2 = excess
+        if plain.passed and (excess is None or excess < BLUR_REFOCUS_PX2):
+            self._kept = (level.level, acquired)
+            return
+        self._autofocus(
+            level,
+            "blur" if plain.passed else "no_match",
+            # JSON has no infinity: None with the trigger "blur" means the detail was gone.
+            blur_excess_px2=_finite(excess),
+        )
+
+    def _autofocus(self, level: RoiLevelRecord, trigger: str, **measured: float | None) -> None:
+        self._kept = None  # the WD is about to change
+        found = self.session.optics.autofocus(fov_um=level.fov_um)
+        self.autofocus = {**found.to_dict(), "trigger": trigger, **measured}
 
     def _go_to_start(self, coarsest: RoiLevelRecord, start: Start) -> None:
         """Zero the beam shift, restore the saved scan rotation and FOV, go to the saved pose."""
@@ -672,6 +699,10 @@ class _Finder:
         )
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _bounded(evidence: float) -> float:
     return evidence / (1.0 + evidence)
 
@@ -784,6 +815,7 @@ def find_roi(
         "grid_cells_searched": counters.grid_cells,
         "autofocus": finder.autofocus,
         "focus_check_acquisitions": finder.focus_checks,
+        "blur_excess_px2": _finite(finder.blur_excess_px2),
         "stage_correction_um": list(stage_um),
         "beam_shift_um": [state.beam_shift_x_um, state.beam_shift_y_um],
         "beam_shift_share": _norm(*shift_stage) / total if total > 0 else 0.0,
