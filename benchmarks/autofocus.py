@@ -1,7 +1,8 @@
 """Autofocus alone after a remount: is the working distance it sets within the depth of field?
 
-Each case remounts the simulated specimen (a random height within ±100 µm and a small tilt, as
-`simulator.reload` draws them), leaves the working distance where it was, and runs
+Each case remounts a simulated specimen (texture, periodic and sparse, 60 cases each: a random
+height within ±100 µm and a small tilt, as `simulator.reload` draws them), leaves the working
+distance where it was, and runs
 `session.optics.autofocus(fov_um=50)` on the simulator (a WD sweep scored by sharpness, refined).
 The depth of field is the simulator's own: the working-distance range in which its defocus blur
 (the cone's disc, `CONVERGENCE_RAD` × defocus, beside the probe) stays under one pixel at the ROI's
@@ -23,7 +24,8 @@ __all__ = ["depth_of_field_mm", "run"]
 
 ROI_FOV_UM = 50.0
 SIDE_PX = 256
-CASES = (60, 6)  # full, quick
+CASES = (60, 6)  # per specimen kind: full, quick
+KINDS = ("texture", "periodic", "sparse")
 SEED = 4242
 _BATCH = 15  # cases per embedded server
 
@@ -38,13 +40,13 @@ def depth_of_field_mm(pixel_um: float, beam_current_na: float, hv_kv: float) -> 
     return math.sqrt(pixel_um**2 - probe**2) / (1000.0 * CONVERGENCE_RAD)
 
 
-def _batch(seed: int, count: int) -> list[dict[str, Any]]:
+def _batch(kind: str, seed: int, count: int) -> list[dict[str, Any]]:
     from semphony.client import Semphony
 
     out: list[dict[str, Any]] = []
     rng = np.random.default_rng(seed)
     with (
-        Semphony.local(seed=seed) as client,
+        Semphony.local(seed=seed, specimen_kind=kind) as client,
         client.runs.create(name="autofocus").session().start() as session,
     ):
         session.chamber.pump()
@@ -64,6 +66,7 @@ def _batch(seed: int, count: int) -> list[dict[str, Any]]:
             error_mm = abs(found.working_distance_mm - truth.in_focus_wd_mm)
             out.append(
                 {
+                    "specimen": kind,
                     "height_um": before.height_um,
                     "start_defocus_mm": abs(start_wd - before.in_focus_wd_mm),
                     "error_mm": error_mm,
@@ -77,48 +80,60 @@ def _batch(seed: int, count: int) -> list[dict[str, Any]]:
     return out
 
 
-def run(quick: bool) -> dict[str, object]:
-    """Autofocus after random remounts, judged against the depth of field."""
-    total = CASES[1] if quick else CASES[0]
-    cases: list[dict[str, Any]] = []
-    for start in range(0, total, _BATCH):
-        cases += _batch(SEED + start, min(_BATCH, total - start))
+def _row(kind: str, cases: list[dict[str, Any]]) -> list[object]:
     hits = sum(1 for c in cases if c["in_focus"])
     low, high = wilson(hits, len(cases))
     error_um = [c["error_mm"] * 1000.0 for c in cases]
     start_um = [c["start_defocus_mm"] * 1000.0 for c in cases]
     seconds = [c["instrument_s"] for c in cases]
+    return [
+        kind,
+        len(cases),
+        f"{hits}/{len(cases)}",
+        f"{hits / len(cases):.3f} ({low:.3f}-{high:.3g})",
+        "≥ 0.95",
+        f"{percentile(start_um, 50):.1f} / {max(start_um):.1f}",
+        f"{percentile(error_um, 50):.1f} / {percentile(error_um, 95):.1f}",
+        percentile([float(c["frames"]) for c in cases], 50),
+        f"{percentile(seconds, 50):.1f} / {percentile(seconds, 95):.1f}",
+        ", ".join(sorted({str(c["method"]) for c in cases})),
+    ]
+
+
+def run(quick: bool) -> dict[str, object]:
+    """Autofocus after random remounts of each specimen kind, judged against the depth of field."""
+    per_kind = CASES[1] if quick else CASES[0]
+    cases: list[dict[str, Any]] = []
+    rows: list[list[object]] = []
+    for number, kind in enumerate(KINDS):
+        mine: list[dict[str, Any]] = []
+        for start in range(0, per_kind, _BATCH):
+            seed = SEED + 1000 * number + start
+            mine += _batch(kind, seed, min(_BATCH, per_kind - start))
+        rows.append(_row(kind, mine))
+        cases += mine
+    rows.append(_row("every kind", cases))
     half_um = cases[0]["half_depth_mm"] * 1000.0 if cases else math.nan
     return {
         "name": "autofocus",
-        "columns": ["measure", "value", "target"],
-        "rows": [
-            ["cases", len(cases), ""],
-            ["within the depth of field", f"{hits}/{len(cases)}", "≥ 95 %"],
-            ["rate (Wilson 95 %)", f"{hits / len(cases):.3f} ({low:.3f}-{high:.3g})", "≥ 0.95"],
-            ["depth of field, half width µm", round(half_um, 1), ""],
-            [
-                "defocus before, median / max µm",
-                f"{percentile(start_um, 50):.1f} / {max(start_um):.1f}",
-                "",
-            ],
-            [
-                "WD error after, median / p95 µm",
-                f"{percentile(error_um, 50):.1f} / {percentile(error_um, 95):.1f}",
-                "",
-            ],
-            [
-                "instrument s, median / p95",
-                f"{percentile(seconds, 50):.1f} / {percentile(seconds, 95):.1f}",
-                "",
-            ],
-            ["frames, median", percentile([float(c["frames"]) for c in cases], 50), ""],
-            ["method", ", ".join(sorted({str(c["method"]) for c in cases})), ""],
+        "columns": [
+            "specimen",
+            "cases",
+            "in depth of field",
+            "rate (Wilson 95 %)",
+            "target",
+            "defocus before median / max µm",
+            "WD error after median / p95 µm",
+            "frames median",
+            "instrument s median / p95",
+            "method",
         ],
+        "rows": rows,
         "notes": (
-            f"{len(cases)} remounts of the simulated specimen (random height within ±100 µm and "
+            f"{len(cases)} remounts of the simulated specimens (random height within ±100 µm and "
             f"a small tilt), autofocus(fov_um={ROI_FOV_UM:g}) each; in focus = the WD set within "
-            f"the depth of field at the ROI's pixel size ({ROI_FOV_UM:g} µm over {SIDE_PX} px)."
+            f"the depth of field at the ROI's pixel size ({ROI_FOV_UM:g} µm over {SIDE_PX} px: "
+            f"± {half_um:.1f} µm)."
         ),
         "cases": cases,
     }
