@@ -123,6 +123,7 @@ def run_case(client: Any, session: Any, case: Case) -> dict[str, Any]:
         # Every frame counts: find_roi's own and an autofocus's (its sweep's frames are the
         # server's, so find_roi's `acquisitions` leaves them out), which are also shown apart.
         "acquisitions": int(m["acquisitions"]) + (_autofocus_frames(autofocus) or 0),
+        "find_acquisitions": int(m["acquisitions"]),
         "autofocus_acquisitions": _autofocus_frames(autofocus),
         "stage_moves": int(m["stage_moves"]),
         "instrument_s": float(m["instrument_s"]),
