@@ -59,3 +59,11 @@ def test_an_image_whose_detail_is_gone_is_infinitely_blurred() -> None:
     excess = blur_excess_px2(reference, _view(specimen, 0, 0, 12.0, 0.0, 2), (0.0, 0.0))
     assert excess is not None
     assert math.isinf(excess) or excess > 4.0
+
+
+def test_a_contrast_inversion_is_judged_like_the_same_contrast() -> None:
+    specimen = _specimen(3)
+    reference = _view(specimen, 0, 0, 0.0, 1.0, 1)
+    inverted = 400.0 - _view(specimen, 0, 0, 1.0, 1.0, 2)
+    excess = blur_excess_px2(reference, inverted, (0.0, 0.0))
+    assert excess == pytest.approx(1.0, abs=0.5)

@@ -34,6 +34,8 @@ _HIGH_BAND = (0.1, 0.2)
 _NOISE_FLOOR_FROM = 0.5
 _MIN_OVERLAP_PX = 32
 _VANISHED = 1e-3  # the high band's transfer under this: blurred beyond measure
+# The low band of two views of one field correlates far above this; unrelated fields, about 0.
+_MIN_COHERENCE = 0.2
 
 
 def sharpness(image: NDArray[np.generic]) -> float:
@@ -80,6 +82,12 @@ def blur_excess_px2(
     power = np.abs(spec_a) ** 2
     freq = np.hypot(kx, ky)
     noise = float(np.median(power[freq > _NOISE_FLOOR_FROM]))
+    low_band = (freq >= _LOW_BAND[0]) & (freq < _LOW_BAND[1])
+    coherence = abs(float(cross[low_band].sum())) / math.sqrt(
+        float(power[low_band].sum()) * float((np.abs(spec_b[low_band]) ** 2).sum()) or math.inf
+    )
+    if coherence < _MIN_COHERENCE:
+        return None  # the coarse detail does not correlate: not the same field
     transfer: list[float] = []
     mean_f2: list[float] = []
     for low, high in (_LOW_BAND, _HIGH_BAND):
@@ -89,9 +97,7 @@ def blur_excess_px2(
             return None
         transfer.append(float(cross[band].sum()) / signal)
         mean_f2.append(float(np.average(freq[band] ** 2, weights=power[band])))
-    if transfer[0] <= 0.0:
-        return None  # the low band does not correlate: not the same field
-    ratio = transfer[1] / transfer[0]
+    ratio = transfer[1] / transfer[0]  # a contrast inversion (SE against BSE) flips both
     if ratio <= _VANISHED:
         return math.inf
     return -math.log(ratio) / (2.0 * math.pi**2 * (mean_f2[1] - mean_f2[0]))
